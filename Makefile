@@ -1,0 +1,96 @@
+# Pushy build. Conventions (no per-file rules to edit):
+#  - shared/*.c            -> build/libpushy.a
+#  - DIR/*.c except *_main.c -> build/DIR/libDIR.a  (pure logic + wiring of that process)
+#  - DIR/NAME_main.c       -> build/bin/NAME        (one program per *_main.c)
+#  - tests/unit/*.c        -> build/tests/unit_tests (one criterion binary)
+#  - shared/sql/*.sql      -> embedded in libpushy as migrations
+CC      ?= gcc
+BUILD   ?= build
+CSTD     = -std=c11 -D_GNU_SOURCE
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+OPT     ?= -O2 -g
+PQ_INC  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -I. -I$(BUILD)/gen $(PQ_INC) $(EXTRA_CFLAGS)
+LDLIBS_ALL = -lzmq -lnng -ljansson -lpq -lssl -lcrypto -lmicrohttpd -lpthread -lm $(EXTRA_LDFLAGS)
+
+PROC_DIRS = supervisor heartbeatd commandd apid jobrunner client cli bench
+
+LIB_SRC   = $(wildcard shared/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+SQL_FILES = $(sort $(wildcard shared/sql/*.sql))
+
+define proc_rules
+$(1)_LIBSRC := $$(filter-out %_main.c,$$(wildcard $(1)/*.c))
+$(1)_LIBOBJ := $$($(1)_LIBSRC:%.c=$(BUILD)/%.o)
+$(1)_MAINS  := $$(wildcard $(1)/*_main.c)
+$(1)_BINS   := $$(patsubst $(1)/%_main.c,$(BUILD)/bin/%,$$($(1)_MAINS))
+$(BUILD)/$(1)/lib$(1).a: $$($(1)_LIBOBJ) $(BUILD)/empty.o
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/bin/%: $(1)/%_main.c $(BUILD)/$(1)/lib$(1).a $(BUILD)/libpushy.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_ALL) -o $$@ $$< $(BUILD)/$(1)/lib$(1).a $(BUILD)/libpushy.a $$(LDLIBS_ALL)
+BINS += $$($(1)_BINS)
+PROC_LIBS += $(BUILD)/$(1)/lib$(1).a
+endef
+$(foreach d,$(PROC_DIRS),$(eval $(call proc_rules,$(d))))
+
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps test unit integration sanitize demo clean bench
+all: $(BINS)
+
+$(BUILD)/empty.o:
+	@mkdir -p $(@D)
+	echo 'typedef int pushy_empty_unit;' | $(CC) -x c -c -o $@ -
+
+$(BUILD)/%.o: %.c $(wildcard shared/*.h) $(wildcard */*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(SQL_FILES) scripts/embed-sql.sh
+	@mkdir -p $(@D)
+	sh scripts/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libpushy.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/unit_tests: $(UNIT_OBJ) $(PROC_LIBS) $(BUILD)/libpushy.a $(BUILD)/empty.o
+	$(CC) $(CFLAGS_ALL) -o $@ $(UNIT_OBJ) -Wl,--start-group $(PROC_LIBS) $(BUILD)/libpushy.a -Wl,--end-group -lcriterion $(LDLIBS_ALL)
+
+deps:
+	@sh scripts/install-deps.sh
+
+unit: $(BUILD)/tests/unit_tests
+	$(BUILD)/tests/unit_tests --jobs 2
+
+integration: all
+	BUILD=$(BUILD) bash tests/integration/run.sh
+
+# `make test`: install what is missing, build, unit tests, then integration tests.
+test: deps
+	$(MAKE) all $(BUILD)/tests/unit_tests
+	$(BUILD)/tests/unit_tests --jobs 2
+	BUILD=$(BUILD) bash tests/integration/run.sh
+
+sanitize: deps
+	$(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" all build-san/tests/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 build-san/tests/unit_tests --jobs 2
+	BUILD=build-san ASAN_OPTIONS=detect_leaks=0 bash tests/integration/run.sh
+
+demo: deps
+	$(MAKE) all
+	bash scripts/demo.sh
+
+bench: all
+	bash bench/run.sh
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
