@@ -35,11 +35,18 @@ PROC_LIBS += $(BUILD)/$(1)/lib$(1).a
 endef
 $(foreach d,$(PROC_DIRS),$(eval $(call proc_rules,$(d))))
 
+TOOL_SRC  = $(wildcard tests/tools/*.c)
+TOOL_BINS = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/%: tests/tools/%.c $(PROC_LIBS) $(BUILD)/libpushy.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -Wl,--start-group $(PROC_LIBS) $(BUILD)/libpushy.a -Wl,--end-group $(LDLIBS_ALL)
+
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test unit integration sanitize demo clean bench
-all: $(BINS)
+all: $(BINS) $(TOOL_BINS)
 
 $(BUILD)/empty.o:
 	@mkdir -p $(@D)

@@ -12,6 +12,7 @@
 
 #include "shared/config.h"
 #include "supervisor/ctl_client.h"
+#include "supervisor/ctl_identity.h"
 
 static const char usage_text[] =
     "usage: pushy-ctl [-c FILE] COMMAND [ARGS]\n"
@@ -248,6 +249,7 @@ int main(int argc, char **argv)
             config_arg = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "help")) {
             fputs(usage_text, stdout);
+            fputs(ctl_identity_usage, stdout);
             return 0;
         } else {
             break;
@@ -255,14 +257,10 @@ int main(int argc, char **argv)
     }
     if (i >= argc) {
         fputs(usage_text, stderr);
+        fputs(ctl_identity_usage, stderr);
         return 2;
     }
     const char *cmd = argv[i];
-    const char *name = i + 1 < argc ? argv[i + 1] : NULL;
-    if (i + 2 < argc) {
-        fprintf(stderr, "pushy-ctl: too many arguments\n");
-        return 2;
-    }
     if (!config_arg) {
         const char *env = getenv("PUSHY_CONFIG");
         config_arg = env && *env ? env : PUSHY_DEFAULT_CONFIG;
@@ -276,6 +274,14 @@ int main(int argc, char **argv)
     char err[512];
     if (config_load(&cfg, config_path, false, err, sizeof err)) {
         fprintf(stderr, "pushy-ctl: bad configuration: %s\n", err);
+        return 2;
+    }
+    int idrc = ctl_identity_main(&cfg, argc - i, argv + i);
+    if (idrc >= 0)
+        return idrc;
+    const char *name = i + 1 < argc ? argv[i + 1] : NULL;
+    if (i + 2 < argc) {
+        fprintf(stderr, "pushy-ctl: too many arguments\n");
         return 2;
     }
 

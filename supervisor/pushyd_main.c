@@ -20,6 +20,7 @@
 #include "shared/db.h"
 #include "shared/log.h"
 #include "shared/sdnotify.h"
+#include "shared/server_keys.h"
 #include "supervisor/privilege.h"
 #include "supervisor/supervisor.h"
 
@@ -297,6 +298,21 @@ int main(int argc, char **argv)
         notify_parent("FAIL already running\n");
         return 1;
     }
+
+    if (server_keys_ensure(&cfg, err, sizeof err)) {
+        LOG_ERROR("server keys: %s", err);
+        notify_parent("FAIL cannot create server keys\n");
+        unlink(pid_path);
+        return 1;
+    }
+    /* One incarnation per pushyd start, shared by every worker it runs. */
+    char incarnation[37];
+    if (uuid_v4(incarnation) || setenv("PUSHY_INCARNATION_ID", incarnation, 1)) {
+        LOG_ERROR("cannot make the server incarnation id");
+        unlink(pid_path);
+        return 1;
+    }
+    LOG_INFO("server incarnation %s", incarnation);
 
     sigset_t set;
     sigemptyset(&set);
