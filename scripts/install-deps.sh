@@ -3,7 +3,7 @@
 # when one is missing. Safe to run again; needs root (or sudo) to install.
 set -eu
 PKGS="build-essential pkg-config libzmq3-dev libnng-dev libjansson-dev libpq-dev
-libssl-dev libcriterion-dev libmicrohttpd-dev postgresql ruby-mixlib-authentication
+libssl-dev libcriterion-dev libmicrohttpd-dev libcurl4-openssl-dev postgresql ruby-mixlib-authentication
 procps psmisc curl passwd util-linux ruby"
 missing=""
 for p in $PKGS; do

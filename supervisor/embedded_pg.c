@@ -40,9 +40,10 @@ static int find_bin_dir(char *out, size_t outlen)
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) && n < 32) {
-        if (e->d_name[0] == '.' || strlen(e->d_name) >= 64)
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len >= sizeof names[n])
             continue;
-        snprintf(names[n], sizeof names[n], "%s", e->d_name);
+        memcpy(names[n], e->d_name, len + 1);
         ptrs[n] = names[n];
         n++;
     }

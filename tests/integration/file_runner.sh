@@ -12,7 +12,24 @@ source "$file"
 passed=0
 failed=0
 record() { echo "$passed $failed" >> "$results"; }
-trap 'cleanup_instance; record' EXIT
+# A sanitizer report in any component's log fails the file (make sanitize).
+check_sanitizers() {
+    local hits
+    hits=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/log/*.log "$T"/*.log 2>/dev/null)
+    if [ -n "$hits" ]; then
+        echo "FAIL $file: sanitizer reports in: $hits"
+        grep -h -A12 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' $hits | head -60 | sed 's/^/    /'
+        failed=$((failed + 1))
+    fi
+}
+trap 'cleanup_instance_checked; record' EXIT
+cleanup_instance_checked() {
+    if [ -f "$PUSHY_CONF" ] && [ -S "$T/run/control.ipc" ]; then
+        timeout 40 "$PUSHY_BIN/pushy-ctl" -c "$PUSHY_CONF" stop >/dev/null 2>&1
+    fi
+    check_sanitizers
+    cleanup_instance
+}
 trap 'exit 130' INT TERM
 
 if declare -F setup_file >/dev/null; then
