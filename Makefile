@@ -11,7 +11,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 OPT     ?= -O2 -g
 PQ_INC  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -I. -I$(BUILD)/gen $(PQ_INC) $(EXTRA_CFLAGS)
-LDLIBS_ALL = -lzmq -lnng -ljansson -lpq -lssl -lcrypto -lmicrohttpd -lpthread -lm $(EXTRA_LDFLAGS)
+LDLIBS_ALL = -lzmq -lnng -ljansson -lpq -lssl -lcrypto -lmicrohttpd -lcurl -lpthread -lm $(EXTRA_LDFLAGS)
 
 PROC_DIRS = supervisor heartbeatd commandd apid jobrunner client cli bench
 
@@ -80,7 +80,7 @@ integration: all
 
 # `make test`: install what is missing, build, unit tests, then integration tests.
 test: deps
-	$(MAKE) all $(BUILD)/tests/unit_tests
+	$(MAKE) -j2 all $(BUILD)/tests/unit_tests
 	$(BUILD)/tests/unit_tests --jobs 2
 	BUILD=$(BUILD) bash tests/integration/run.sh
 
@@ -91,7 +91,7 @@ sanitize: deps
 	BUILD=build-san ASAN_OPTIONS=detect_leaks=0 bash tests/integration/run.sh
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	bash scripts/demo.sh
 
 bench: all

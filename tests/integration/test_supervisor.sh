@@ -100,3 +100,11 @@ test_z_stop_leaves_nothing_and_data_persists() {
     pushy_ctl start || fail "start again"
     assert_eq across-restart "$(db_psql -c "SELECT name FROM orgs WHERE name = 'across-restart'")"
 }
+
+test_readme_documents_every_config_key() {
+    keys=$("$PUSHY_BIN/pushyd" --config-reference | awk 'NR>1 {print $1}')
+    [ -n "$keys" ] || fail "no keys printed"
+    for k in $keys; do
+        grep -q "^| \`$k\` |" README.md || fail "README.md does not document config key $k"
+    done
+}

@@ -235,12 +235,14 @@ int main(int argc, char **argv)
     for (size_t h = 0; h < hdrs.count; h++) {
         if (omitted(&o, hdrs.items[h].name))
             continue;
-        snprintf(line, sizeof line, "%s: %s\r\n", hdrs.items[h].name, hdrs.items[h].value);
-        bad |= puts_b(&req, line);
+        bad |= puts_b(&req, hdrs.items[h].name);
+        bad |= puts_b(&req, ": ");
+        bad |= puts_b(&req, hdrs.items[h].value);
+        bad |= puts_b(&req, "\r\n");
     }
     for (int e = 0; e < o.nextra; e++) {
-        snprintf(line, sizeof line, "%s\r\n", o.extra[e]);
-        bad |= puts_b(&req, line);
+        bad |= puts_b(&req, o.extra[e]);
+        bad |= puts_b(&req, "\r\n");
     }
     if (send_len || strcmp(method, "GET")) {
         if (!omitted(&o, "Content-Type"))

@@ -1,0 +1,31 @@
+/* One database connection per HTTP worker thread (libpq connections are
+ * not thread-safe), made on first use and re-made after the database went
+ * away. Queries report whether a failure means "database unavailable"
+ * (503) or "query failed" (500). */
+#ifndef PUSHY_APID_DBCONN_H
+#define PUSHY_APID_DBCONN_H
+
+#include <libpq-fe.h>
+
+#include "shared/config.h"
+
+enum api_db_status {
+    API_DB_OK = 0,
+    API_DB_UNAVAILABLE, /* no connection: answer 503 */
+    API_DB_ERROR,       /* the query failed on a live connection: 500 */
+};
+
+/* Remembers cfg for connecting; call once before threads start. */
+void api_db_setup(const struct pushy_config *cfg);
+
+/* Runs a parameterized statement on this thread's connection. When the
+ * connection turns out to be broken (the database restarted), reconnects
+ * and tries once more: every statement apid runs is idempotent. On
+ * API_DB_OK *res holds the result (PQclear it). */
+enum api_db_status api_db_exec(const char *what, const char *sql, int nparams,
+                               const char *const *params, PGresult **res);
+
+/* Closes every thread's connection; call after the HTTP server stopped. */
+void api_db_close_all(void);
+
+#endif

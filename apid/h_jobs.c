@@ -1,0 +1,270 @@
+/* Jobs endpoints (apid/h_jobs.h). Starting and aborting go through
+ * jobrunner (apid/jobrunner_client.h); reading is straight from the
+ * database. Output and feeds are not implemented yet (issue 7). */
+#include "apid/h_jobs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apid/auth.h"
+#include "apid/dbconn.h"
+#include "apid/handlers.h"
+#include "apid/job_request.h"
+#include "apid/job_view.h"
+#include "apid/jobrunner_client.h"
+#include "apid/response.h"
+#include "shared/log.h"
+#include "shared/timefmt.h"
+
+void h_jobs_not_implemented(struct api_request *req, struct api_reply *reply)
+{
+    (void)req;
+    api_reply_error(reply, 501, "jobs are not implemented yet");
+}
+
+#define JOB_COLUMNS                                                                       \
+    "id, command, status, quorum, run_timeout, options::text, "                           \
+    "extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint"
+
+static struct job_row row_of(PGresult *r, int i)
+{
+    return (struct job_row){
+        .id = PQgetvalue(r, i, 0),
+        .command = PQgetvalue(r, i, 1),
+        .status = PQgetvalue(r, i, 2),
+        .quorum = atol(PQgetvalue(r, i, 3)),
+        .run_timeout = atol(PQgetvalue(r, i, 4)),
+        .options_json = PQgetvalue(r, i, 5),
+        .created_at = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10),
+        .updated_at = (time_t)strtoll(PQgetvalue(r, i, 7), NULL, 10),
+    };
+}
+
+/* ---- POST jobs ---- */
+
+static bool host_ok(const char *h)
+{
+    if (!h || !*h || strlen(h) > 255)
+        return false;
+    for (; *h; h++)
+        if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') || (*h >= '0' && *h <= '9') ||
+              strchr(".-:[]", *h)))
+            return false;
+    return true;
+}
+
+/* The job's URL as the client reached us (knife GETs it as given). */
+static void job_uri(struct api_request *req, const char *id, char *out, size_t cap)
+{
+    const char *proto = req->header(req->header_ctx, "X-Forwarded-Proto");
+    const char *host = req->header(req->header_ctx, "X-Forwarded-Host");
+    if (!host_ok(host))
+        host = req->header(req->header_ctx, "Host");
+    char fallback[300];
+    if (!host_ok(host)) {
+        snprintf(fallback, sizeof fallback, "%s:%d", api_server->cfg->server_name,
+                 api_server->cfg->api_port);
+        host = fallback;
+    }
+    if (!proto || (strcmp(proto, "https") && strcmp(proto, "http")))
+        proto = "http";
+    snprintf(out, cap, "%s://%s/organizations/%s/pushy/jobs/%s", proto, host, req->org, id);
+}
+
+/* jobrunner's {"ok":false,"status":S,"error":M} as an HTTP error. */
+static void reply_jobrunner_error(struct api_reply *reply, const json_t *rep)
+{
+    json_int_t st = json_integer_value(json_object_get(rep, "status"));
+    const char *msg = json_string_value(json_object_get(rep, "error"));
+    if (st < 400 || st > 599)
+        st = 500;
+    api_reply_error(reply, (unsigned)st, "%s", msg ? msg : "job runner error");
+}
+
+void h_jobs_start(struct api_request *req, struct api_reply *reply)
+{
+    struct job_request jr;
+    char err[512];
+    if (job_request_parse(req->json, api_server->cfg->default_run_timeout, &jr, err,
+                          sizeof err)) {
+        api_reply_error(reply, 400, "%s", err);
+        return;
+    }
+    json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:I, s:I, s:O, s:I}", "type",
+                          "start_job", "org", req->org, "org_id", req->org_id, "created_by",
+                          req->actor.name, "command", jr.command, "nodes", jr.nodes, "quorum",
+                          (json_int_t)jr.quorum, "run_timeout", (json_int_t)jr.run_timeout,
+                          "options", jr.options, "expires_at_us",
+                          (json_int_t)(time_wall_us() + JOBRUNNER_EXPIRY_MS * 1000LL));
+    job_request_free(&jr);
+    if (!m) {
+        api_reply_error(reply, 500, "out of memory");
+        return;
+    }
+    json_t *rep = jobrunner_call(m);
+    json_decref(m);
+    if (!rep) {
+        api_reply_error(reply, 503, "job runner unavailable; no job was started");
+        return;
+    }
+    const char *id = json_string_value(json_object_get(rep, "id"));
+    if (!json_is_true(json_object_get(rep, "ok")) || !job_id_is_valid(id)) {
+        reply_jobrunner_error(reply, rep);
+        json_decref(rep);
+        return;
+    }
+    char uri[1024];
+    job_uri(req, id, uri, sizeof uri);
+    if (api_reply_header(reply, "Location", uri))
+        LOG_WARN("job=%s: Location header too long; only the body carries the uri", id);
+    LOG_INFO("job=%s org=%s started by %s (%s)", id, req->org, req->actor.name, req->peer);
+    api_reply_json(reply, 201, json_pack("{s:s, s:s}", "id", id, "uri", uri));
+    json_decref(rep);
+}
+
+/* ---- GET jobs ---- */
+
+void h_jobs_list(struct api_request *req, struct api_reply *reply)
+{
+    struct job_list_query q;
+    char err[256];
+    if (job_list_query_parse(req->query, &q, err, sizeof err)) {
+        api_reply_error(reply, 400, "%s", err);
+        return;
+    }
+    char limit[24], offset[24];
+    snprintf(limit, sizeof limit, "%ld", q.limit);
+    snprintf(offset, sizeof offset, "%ld", q.offset);
+    const char *p[4] = { req->org_id, q.status, limit, offset };
+    PGresult *r;
+    enum api_db_status st = api_db_exec(
+        "jobs list",
+        "SELECT " JOB_COLUMNS " FROM jobs WHERE org_id = $1::bigint "
+        "AND ($2 = '' OR status = $2) ORDER BY created_at DESC, id "
+        "LIMIT $3::integer OFFSET $4::bigint",
+        4, p, &r);
+    if (st != API_DB_OK) {
+        auth_reply_db_error(reply, st);
+        return;
+    }
+    json_t *list = json_array();
+    for (int i = 0; list && i < PQntuples(r); i++) {
+        struct job_row row = row_of(r, i);
+        if (json_array_append_new(list, job_view_summary(&row))) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    PQclear(r);
+    api_reply_json(reply, 200, list);
+}
+
+/* ---- GET jobs/ID ---- */
+
+/* The job with its nodes, or NULL with reply set (404, 500, 503). */
+static json_t *load_job(struct api_request *req, const char *id, bool include_file,
+                        struct api_reply *reply)
+{
+    if (!job_id_is_valid(id)) {
+        api_reply_error(reply, 404, "job '%s' not found", id);
+        return NULL;
+    }
+    const char *p[2] = { id, req->org_id };
+    PGresult *r;
+    enum api_db_status st = api_db_exec("job get",
+                                        "SELECT " JOB_COLUMNS " FROM jobs "
+                                        "WHERE id = $1 AND org_id = $2::bigint",
+                                        2, p, &r);
+    if (st != API_DB_OK) {
+        auth_reply_db_error(reply, st);
+        return NULL;
+    }
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        api_reply_error(reply, 404, "job '%s' not found", id);
+        return NULL;
+    }
+    struct job_row row = row_of(r, 0);
+    json_t *job = job_view_detail(&row, include_file);
+    PQclear(r);
+    if (!job) {
+        api_reply_error(reply, 500, "out of memory");
+        return NULL;
+    }
+    st = api_db_exec("job nodes",
+                     "SELECT node_name, status FROM job_nodes WHERE job_id = $1 "
+                     "ORDER BY status, node_name",
+                     1, p, &r);
+    if (st != API_DB_OK) {
+        json_decref(job);
+        auth_reply_db_error(reply, st);
+        return NULL;
+    }
+    int n = PQntuples(r);
+    const char **names = calloc((size_t)n + 1, sizeof *names);
+    const char **states = calloc((size_t)n + 1, sizeof *states);
+    int rc = -1;
+    if (names && states) {
+        for (int i = 0; i < n; i++) {
+            names[i] = PQgetvalue(r, i, 0);
+            states[i] = PQgetvalue(r, i, 1);
+        }
+        rc = job_view_add_nodes(job, names, states, (size_t)n);
+    }
+    free(names);
+    free(states);
+    PQclear(r);
+    if (rc) {
+        json_decref(job);
+        api_reply_error(reply, 500, "out of memory");
+        return NULL;
+    }
+    return job;
+}
+
+void h_jobs_get(struct api_request *req, struct api_reply *reply)
+{
+    char val[8];
+    bool include_file = query_get(req->query, "include_file", val, sizeof val) >= 0 &&
+                        !strcmp(val, "true");
+    json_t *job = load_job(req, route_param(&req->match, "job"), include_file, reply);
+    if (job)
+        api_reply_json(reply, 200, job);
+}
+
+/* ---- POST jobs/ID/abort ---- */
+
+void h_jobs_abort(struct api_request *req, struct api_reply *reply)
+{
+    const char *id = route_param(&req->match, "job");
+    if (!job_id_is_valid(id)) {
+        api_reply_error(reply, 404, "job '%s' not found", id);
+        return;
+    }
+    if (json_is_object(req->json) && json_object_size(req->json) > 0) {
+        api_reply_error(reply, 400, "abort takes no parameters");
+        return;
+    }
+    json_t *m = json_pack("{s:s, s:s, s:s}", "type", "abort_job", "org_id", req->org_id,
+                          "job_id", id);
+    json_t *rep = m ? jobrunner_call(m) : NULL;
+    json_decref(m);
+    if (!rep) {
+        api_reply_error(reply, 503, "job runner unavailable; the job was not aborted");
+        return;
+    }
+    if (!json_is_true(json_object_get(rep, "ok"))) {
+        if (json_integer_value(json_object_get(rep, "status")) == 404)
+            api_reply_error(reply, 404, "job '%s' not found", id);
+        else
+            reply_jobrunner_error(reply, rep);
+        json_decref(rep);
+        return;
+    }
+    json_decref(rep);
+    LOG_INFO("job=%s org=%s aborted by %s (%s)", id, req->org, req->actor.name, req->peer);
+    json_t *job = load_job(req, id, false, reply);
+    if (job)
+        api_reply_json(reply, 200, job);
+}

@@ -1,0 +1,66 @@
+/* GET node_states and node_states/NODE: liveness as heartbeatd last
+ * wrote it, for every node the org has seen (a config fetch creates the
+ * row, so nodes that never came up are listed as down). */
+#include <stdlib.h>
+
+#include "apid/auth.h"
+#include "apid/dbconn.h"
+#include "apid/handlers.h"
+#include "apid/response.h"
+#include "shared/timefmt.h"
+
+#define NODE_COLUMNS "name, status, availability, extract(epoch FROM updated_at)::bigint"
+
+static json_t *node_json(PGresult *r, int row)
+{
+    char when[TIME_RFC1123_SIZE];
+    time_t t = (time_t)strtoll(PQgetvalue(r, row, 3), NULL, 10);
+    if (time_format_rfc1123(t, when, sizeof when))
+        when[0] = '\0';
+    return json_pack("{s:s, s:s, s:s, s:s}", "node_name", PQgetvalue(r, row, 0), "status",
+                     PQgetvalue(r, row, 1), "availability", PQgetvalue(r, row, 2), "updated_at",
+                     when);
+}
+
+void h_node_states_list(struct api_request *req, struct api_reply *reply)
+{
+    const char *p[1] = { req->org_id };
+    PGresult *r;
+    enum api_db_status st = api_db_exec("node_states list",
+                                        "SELECT " NODE_COLUMNS " FROM nodes "
+                                        "WHERE org_id = $1::bigint ORDER BY name",
+                                        1, p, &r);
+    if (st != API_DB_OK) {
+        auth_reply_db_error(reply, st);
+        return;
+    }
+    json_t *list = json_array();
+    for (int i = 0; list && i < PQntuples(r); i++) {
+        if (json_array_append_new(list, node_json(r, i))) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    PQclear(r);
+    api_reply_json(reply, 200, list);
+}
+
+void h_node_state_get(struct api_request *req, struct api_reply *reply)
+{
+    const char *node = route_param(&req->match, "node");
+    const char *p[2] = { req->org_id, node };
+    PGresult *r;
+    enum api_db_status st = api_db_exec("node_states get",
+                                        "SELECT " NODE_COLUMNS " FROM nodes "
+                                        "WHERE org_id = $1::bigint AND name = $2",
+                                        2, p, &r);
+    if (st != API_DB_OK) {
+        auth_reply_db_error(reply, st);
+        return;
+    }
+    if (PQntuples(r) != 1)
+        api_reply_error(reply, 404, "node '%s' not found in organization '%s'", node, req->org);
+    else
+        api_reply_json(reply, 200, node_json(r, 0));
+    PQclear(r);
+}
