@@ -1,0 +1,48 @@
+/* Signed HTTP requests to the Pushy API, with libcurl. Every request is
+ * signed with X-Ops-Sign version 1.3 (shared/chef_auth) as the configured
+ * user, carries Accept, X-Chef-Version and a User-Agent, and has a connect
+ * timeout and a total timeout. Redirects are not followed (a signature is
+ * for one path). */
+#ifndef PUSHY_CLI_HTTP_H
+#define PUSHY_CLI_HTTP_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#define CLI_CHEF_VERSION "18.0.0"
+#define CLI_CONNECT_TIMEOUT_S 10
+#define CLI_REQUEST_TIMEOUT_S 60
+#define CLI_MAX_RESPONSE (64L * 1024 * 1024)
+
+struct cli_http {
+    void *curl; /* CURL * */
+    char *user;
+    EVP_PKEY *key;
+    long connect_timeout_s, timeout_s;
+};
+
+struct cli_response {
+    long status;
+    char *body; /* NUL-terminated (the NUL is not counted in len) */
+    size_t len;
+};
+
+/* Loads the private key and sets up the handle. Returns 0, or -1 with a
+ * one-line message. Call curl_global_init first. */
+int cli_http_init(struct cli_http *c, const char *user, const char *key_path, char *err,
+                    size_t errlen);
+void cli_http_free(struct cli_http *c);
+
+/* Sends one request to the absolute url. body may be NULL (no body).
+ * Returns 0 when the server answered (any status; resp filled, free it with
+ * cli_response_free), or -1 when no answer came (err names the URL:
+ * connection refused, timeout, unknown host, ...). *transient is set when
+ * retrying later may help (may be NULL). */
+int cli_http_request(struct cli_http *c, const char *method, const char *url, const char *body,
+                size_t body_len, const char *accept, struct cli_response *resp, int *transient,
+                char *err, size_t errlen);
+
+void cli_response_free(struct cli_response *r);
+
+#endif
