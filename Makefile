@@ -45,7 +45,7 @@ $(BUILD)/tests/%: tests/tools/%.c $(PROC_LIBS) $(BUILD)/libpushy.a
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit integration sanitize demo clean bench
+.PHONY: all deps test unit integration sanitize demo demo-stop clean bench
 all: $(BINS) $(TOOL_BINS)
 
 $(BUILD)/empty.o:
@@ -93,6 +93,9 @@ sanitize: deps
 demo: deps
 	$(MAKE) -j2 all
 	bash scripts/demo.sh
+
+demo-stop:
+	bash scripts/demo.sh stop
 
 bench: all
 	bash bench/run.sh
