@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "jobrunner/job_fsm.h"
-#include "jobrunner/quorum.h"
+#include "shared/quorum.h"
 
 #define T0 1000000   /* start time, ms */
 #define VOTE_MS 60000

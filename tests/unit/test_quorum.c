@@ -1,9 +1,9 @@
-/* Quorum parsing and math (jobrunner/quorum.c). */
+/* Quorum parsing and math (shared/quorum.c). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
-#include "jobrunner/quorum.h"
+#include "shared/quorum.h"
 
 static struct quorum_spec q;
 static char err[256];

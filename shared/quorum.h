@@ -9,8 +9,8 @@
  * knife's `-q N` (regex ^(\d+)(%?)$). So "50" and the JSON number 50 mean
  * the same thing: 50 nodes, not 50%. Nothing else is accepted: no sign,
  * no spaces, no fractions ("50.5%"). */
-#ifndef PUSHY_QUORUM_H
-#define PUSHY_QUORUM_H
+#ifndef PUSHY_SHARED_QUORUM_H
+#define PUSHY_SHARED_QUORUM_H
 
 #include <stddef.h>
 

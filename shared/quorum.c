@@ -1,5 +1,5 @@
 /* Quorum parsing and math; see quorum.h for the accepted forms. */
-#include "jobrunner/quorum.h"
+#include "shared/quorum.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -1,0 +1,81 @@
+/* Batched persistence of job transitions. Job processes report every
+ * transition to jobrunner; jobrunner collects them here and writes them
+ * in one transaction per batch: when BATCH_MAX_UPDATES are pending, when
+ * the oldest has waited BATCH_MAX_DELAY_MS, or when a caller forces it.
+ * Several updates of one job or one node in a batch collapse to the last
+ * (the transaction is atomic, so nobody could have seen the others).
+ * Events wait in the batch too and are published after the commit, so a
+ * subscriber that sees `job_complete` finds the job complete in the
+ * database. Pure code: the SQL itself runs in jobrunner/jr_store.c. */
+#ifndef PUSHY_JOB_BATCH_H
+#define PUSHY_JOB_BATCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jobrunner/job_fsm.h"
+#include "jobrunner/job_spec.h"
+
+#define BATCH_MAX_UPDATES 500
+#define BATCH_MAX_DELAY_MS 20
+
+struct batch_job_upd {
+    char job_id[JOB_ID_LEN + 1];
+    enum job_state status;
+    int64_t at_us;
+    size_t seq;              /* arrival order */
+};
+
+struct batch_node_upd {
+    char job_id[JOB_ID_LEN + 1];
+    char *node;              /* owned */
+    enum job_node_state status;
+    int64_t at_us;
+    size_t seq;
+};
+
+struct batch {
+    struct batch_job_upd *jobs;
+    size_t njobs, cap_jobs;
+    struct batch_node_upd *nodes;
+    size_t nnodes, cap_nodes;
+    json_t *events;          /* array, publication order */
+    int64_t first_ms;        /* when the batch became non-empty */
+    size_t seq;
+};
+
+int batch_init(struct batch *b);   /* 0, or -1 when out of memory */
+void batch_free(struct batch *b);
+/* Forgets everything (after a successful commit and publication). */
+void batch_clear(struct batch *b);
+
+/* Adders: 0, or -1 when out of memory or job_id is invalid. */
+int batch_add_job(struct batch *b, const char *job_id, enum job_state status, int64_t at_us,
+                  int64_t now_ms);
+int batch_add_node(struct batch *b, const char *job_id, const char *node,
+                   enum job_node_state status, int64_t at_us, int64_t now_ms);
+int batch_add_event(struct batch *b, json_t *event, int64_t now_ms); /* borrowed */
+
+bool batch_empty(const struct batch *b);
+size_t batch_updates(const struct batch *b); /* job + node updates pending */
+/* When the batch must be written: -1 when empty, else first_ms + max delay
+ * (or first_ms when already full). */
+int64_t batch_due_ms(const struct batch *b);
+bool batch_should_flush(const struct batch *b, int64_t now_ms);
+
+/* Keeps only the last update per job and per (job, node), ordered by key. */
+void batch_compact(struct batch *b);
+
+/* PostgreSQL array literals of the (compacted) updates, for unnest():
+ * malloc'd strings the caller frees; 0 or -1 when out of memory. */
+int batch_job_params(const struct batch *b, char **ids, char **statuses, char **at_us);
+int batch_node_params(const struct batch *b, char **job_ids, char **nodes, char **statuses,
+                      char **at_us);
+
+/* {"a","b\"c"}: a text[] literal with every element quoted and escaped.
+ * NULL when out of memory. */
+char *pg_array_literal(const char *const *elems, size_t n);
+
+#endif

@@ -1,0 +1,258 @@
+#include "jobrunner/jr_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/log.h"
+
+static void rollback(struct db *db)
+{
+    if (db->conn)
+        (void)db_command(db, "rollback", "ROLLBACK", 0, NULL);
+}
+
+int store_node_availability(struct db *db, const char *org_id, const char *const *nodes,
+                            size_t n, bool *available)
+{
+    char *names = pg_array_literal(nodes, n);
+    if (!names) {
+        LOG_ERROR("availability: out of memory");
+        return -1;
+    }
+    const char *p[2] = { org_id, names };
+    PGresult *r = db_exec(db, "node availability",
+                          "SELECT coalesce(n.status = 'up' AND n.availability = 'available', "
+                          "false) FROM unnest($2::text[]) WITH ORDINALITY AS u(name, i) "
+                          "LEFT JOIN nodes n ON n.org_id = $1::bigint AND n.name = u.name "
+                          "ORDER BY u.i",
+                          2, p);
+    free(names);
+    if (!r)
+        return -1;
+    int rc = -1;
+    if ((size_t)PQntuples(r) == n) {
+        for (size_t i = 0; i < n; i++)
+            available[i] = PQgetvalue(r, (int)i, 0)[0] == 't';
+        rc = 0;
+    } else {
+        LOG_ERROR("availability: %d rows for %zu nodes", PQntuples(r), n);
+    }
+    PQclear(r);
+    return rc;
+}
+
+int store_insert_job(struct db *db, const struct store_new_job *j)
+{
+    char quorum[32], timeout[32];
+    snprintf(quorum, sizeof quorum, "%zu", j->quorum);
+    snprintf(timeout, sizeof timeout, "%ld", j->run_timeout_s);
+    char *options = json_dumps(j->options, JSON_COMPACT);
+    char *names = pg_array_literal(j->nodes, j->n_nodes);
+    int rc = -1;
+    if (!options || !names) {
+        LOG_ERROR("job=%s insert: out of memory", j->job_id);
+        goto out;
+    }
+    if (db_command(db, "begin", "BEGIN", 0, NULL))
+        goto out;
+    const char *pj[7] = { j->job_id, j->org_id, j->command, quorum, timeout, j->created_by,
+                          options };
+    const char *pn[2] = { j->job_id, names };
+    if (db_command(db, "insert job",
+                   "INSERT INTO jobs (id, org_id, command, status, quorum, run_timeout, "
+                   "created_by, options) VALUES ($1, $2::bigint, $3, 'new', $4::integer, "
+                   "$5::integer, $6, $7::jsonb)",
+                   7, pj) ||
+        db_command(db, "insert job nodes",
+                   "INSERT INTO job_nodes (job_id, node_name, status) "
+                   "SELECT $1, u.name, 'new' FROM unnest($2::text[]) AS u(name)",
+                   2, pn) ||
+        db_command(db, "commit", "COMMIT", 0, NULL)) {
+        rollback(db);
+        LOG_ERROR("job=%s: not created", j->job_id);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(options);
+    free(names);
+    return rc;
+}
+
+int store_flush(struct db *db, struct batch *b)
+{
+    batch_compact(b);
+    if (b->njobs == 0 && b->nnodes == 0)
+        return 0;
+    char *ji = NULL, *js = NULL, *ja = NULL, *nj = NULL, *nn = NULL, *ns = NULL, *na = NULL;
+    int rc = -1;
+    if (batch_job_params(b, &ji, &js, &ja) || batch_node_params(b, &nj, &nn, &ns, &na)) {
+        LOG_ERROR("flush: out of memory");
+        goto out;
+    }
+    if (db_command(db, "begin", "BEGIN", 0, NULL))
+        goto out;
+    const char *pj[3] = { ji, js, ja };
+    const char *pn[4] = { nj, nn, ns, na };
+    /* bpchar[] keys so that the primary key indexes are used. */
+    if ((b->njobs &&
+         db_command(db, "job updates",
+                    "UPDATE jobs AS j SET status = u.status, "
+                    "updated_at = to_timestamp(u.at_us::float8 / 1000000) "
+                    "FROM unnest($1::bpchar[], $2::text[], $3::bigint[]) AS u(id, status, at_us) "
+                    "WHERE j.id = u.id",
+                    3, pj)) ||
+        (b->nnodes &&
+         db_command(db, "job node updates",
+                    "UPDATE job_nodes AS n SET status = u.status, "
+                    "updated_at = to_timestamp(u.at_us::float8 / 1000000) "
+                    "FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::bigint[]) "
+                    "AS u(job_id, node, status, at_us) "
+                    "WHERE n.job_id = u.job_id AND n.node_name = u.node",
+                    4, pn)) ||
+        db_command(db, "commit", "COMMIT", 0, NULL)) {
+        rollback(db);
+        goto out;
+    }
+    LOG_DEBUG("flush: %zu job and %zu node updates written", b->njobs, b->nnodes);
+    rc = 0;
+out:
+    free(ji);
+    free(js);
+    free(ja);
+    free(nj);
+    free(nn);
+    free(ns);
+    free(na);
+    return rc;
+}
+
+int store_unfinished_jobs(struct db *db, char (**ids)[JOB_ID_LEN + 1], size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    PGresult *r = db_exec(db, "unfinished jobs",
+                          "SELECT id FROM jobs WHERE status IN ('new', 'voting', 'running') "
+                          "ORDER BY created_at",
+                          0, NULL);
+    if (!r)
+        return -1;
+    size_t rows = (size_t)PQntuples(r);
+    char (*out)[JOB_ID_LEN + 1] = calloc(rows ? rows : 1, sizeof *out);
+    if (!out) {
+        PQclear(r);
+        LOG_ERROR("unfinished jobs: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < rows; i++)
+        snprintf(out[i], sizeof out[i], "%s", PQgetvalue(r, (int)i, 0));
+    PQclear(r);
+    *ids = out;
+    *n = rows;
+    return 0;
+}
+
+void store_job_free(struct store_job *j)
+{
+    for (size_t i = 0; j->nodes && i < j->n; i++)
+        free(j->nodes[i]);
+    free(j->nodes);
+    free(j->states);
+    j->nodes = NULL;
+    j->states = NULL;
+    j->n = 0;
+}
+
+int store_load_job(struct db *db, const char *job_id, struct store_job *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *p[1] = { job_id };
+    PGresult *r = db_exec(db, "load job",
+                          "SELECT j.status, o.name, j.org_id FROM jobs j "
+                          "JOIN orgs o ON o.id = j.org_id WHERE j.id = $1",
+                          1, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return 0; /* found = false */
+    }
+    int st = job_state_from_name(PQgetvalue(r, 0, 0));
+    snprintf(out->org, sizeof out->org, "%s", PQgetvalue(r, 0, 1));
+    snprintf(out->org_id, sizeof out->org_id, "%s", PQgetvalue(r, 0, 2));
+    PQclear(r);
+    if (st < 0) {
+        LOG_ERROR("job=%s: unknown status in the database", job_id);
+        return -1;
+    }
+    out->state = (enum job_state)st;
+    r = db_exec(db, "load job nodes",
+                "SELECT node_name, status FROM job_nodes WHERE job_id = $1 ORDER BY node_name",
+                1, p);
+    if (!r)
+        return -1;
+    size_t rows = (size_t)PQntuples(r);
+    out->nodes = calloc(rows ? rows : 1, sizeof *out->nodes);
+    out->states = calloc(rows ? rows : 1, sizeof *out->states);
+    if (!out->nodes || !out->states) {
+        PQclear(r);
+        store_job_free(out);
+        LOG_ERROR("job=%s load: out of memory", job_id);
+        return -1;
+    }
+    for (size_t i = 0; i < rows; i++) {
+        int ns = job_node_state_from_name(PQgetvalue(r, (int)i, 1));
+        out->nodes[i] = strdup(PQgetvalue(r, (int)i, 0));
+        out->n = i + 1;
+        if (ns < 0 || !out->nodes[i]) {
+            LOG_ERROR("job=%s node=%s: unreadable node state", job_id, PQgetvalue(r, (int)i, 0));
+            PQclear(r);
+            store_job_free(out);
+            return -1;
+        }
+        out->states[i] = (enum job_node_state)ns;
+    }
+    PQclear(r);
+    out->found = true;
+    return 0;
+}
+
+int store_job_state(struct db *db, const char *job_id, const char *org_id, bool *found,
+                    enum job_state *state)
+{
+    *found = false;
+    const char *p[2] = { job_id, org_id };
+    PGresult *r = db_exec(db, "job state",
+                          "SELECT status FROM jobs WHERE id = $1 AND org_id = $2::bigint", 2, p);
+    if (!r)
+        return -1;
+    int rc = 0;
+    if (PQntuples(r) == 1) {
+        int st = job_state_from_name(PQgetvalue(r, 0, 0));
+        if (st < 0) {
+            rc = -1;
+        } else {
+            *found = true;
+            *state = (enum job_state)st;
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
+long store_purge(struct db *db, int days)
+{
+    char d[16];
+    snprintf(d, sizeof d, "%d", days);
+    const char *p[1] = { d };
+    PGresult *r = db_exec(db, "job purge",
+                          "DELETE FROM jobs WHERE created_at < now() - make_interval(days => "
+                          "$1::integer) AND status NOT IN ('new', 'voting', 'running')",
+                          1, p);
+    if (!r)
+        return -1;
+    long n = atol(PQcmdTuples(r));
+    PQclear(r);
+    return n;
+}

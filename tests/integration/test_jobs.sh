@@ -1,0 +1,430 @@
+# Jobs end to end: POST jobs through apid, jobrunner and its job
+# processes, commandd, and real pushy-client nodes running whitelisted
+# commands; GET jobs / jobs/ID, abort, quorum, timeouts and crash
+# recovery. Requests are signed by tests/tools/signed_request.
+
+ORG=acme
+INTERVAL=500            # heartbeat_interval, ms: a stopped node is down in ~1.5 s
+NODES="n1 n2 n3 n4 n5"
+
+setup_file() {
+    write_config "heartbeat_interval = $INTERVAL" "restart_backoff_ms = 50" \
+        "voting_timeout = 5" "log_level = debug"
+    start_pushy || return 1
+    mkdir -p "$T/keys" "$T/nodes"
+    pushy_ctl org-create "$ORG" || return 1
+    pushy_ctl user-create alice --org "$ORG" --admin -f "$T/keys/alice.pem" || return 1
+    pushy_ctl user-create rita --org "$ORG" -f "$T/keys/rita.pem" || return 1
+    pushy_ctl group-add "$ORG" pushy_job_readers rita || return 1
+    for n in $NODES; do
+        pushy_ctl client-create "$n" --org "$ORG" -f "$T/keys/$n.pem" || return 1
+        write_client_config "$n"
+        start_client "$n" || return 1
+    done
+    for n in $NODES; do
+        wait_for 30 node_ready "$n" || { echo "node $n never became available"; return 1; }
+    done
+}
+
+# Each node's whitelist. The sleeps carry a per-node marker argument so a
+# test can tell whether the command's process is still alive.
+write_client_config() {
+    local n=$1 num=${1#n}
+    cat > "$T/nodes/$n.rb" <<RB
+chef_server_url "http://127.0.0.1:$API_PORT/organizations/$ORG"
+node_name "$n"
+client_key "$T/keys/$n.pem"
+log_level :debug
+whitelist({
+  "ok" => "true",
+  "fail" => "false",
+  "hold" => "sleep 6$num.5",
+  "timeout" => "sleep 7$num.5",
+  "abortme" => "sleep 8$num.5",
+  "crashme" => "sleep 9$num.5",
+})
+RB
+}
+
+start_client() {
+    "$PUSHY_BIN/pushy-client" -c "$T/nodes/$1.rb" -L "$T/nodes/$1.log" &
+    local pid=$!
+    echo "$pid" > "$T/nodes/$1.pid"
+    track_pid "$pid"
+}
+
+stop_client() {
+    local pid
+    pid=$(cat "$T/nodes/$1.pid")
+    kill -TERM "$pid" 2>/dev/null
+    wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+}
+
+node_col() { # NODE COLUMN
+    db_psql -c "SELECT n.$2 FROM nodes n JOIN orgs o ON o.id = n.org_id
+                WHERE o.name = '$ORG' AND n.name = '$1'"
+}
+node_ready() { [ "$(node_col "$1" status):$(node_col "$1" availability)" = up:available ]; }
+node_down() { [ "$(node_col "$1" status)" = down ]; }
+
+O() { echo "$API_URL/organizations/$ORG/pushy$1"; }
+
+# api USER METHOD PATH [BODY] [signed_request options...]: status line, then the body.
+api() {
+    local user=$1 method=$2 path=$3 body=${4:-}
+    shift 4 2>/dev/null || shift $#
+    if [ -n "$body" ]; then
+        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
+            "$method" "$(O "$path")" "$body"
+    else
+        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
+            "$method" "$(O "$path")"
+    fi
+}
+status_of() { head -n 1 <<< "$1"; }
+body_of() { tail -n +2 <<< "$1"; }
+
+# start_job BODY: prints the new job's id (fails the test otherwise).
+start_job() {
+    local out id
+    out=$(api alice POST /jobs "$1")
+    [ "$(status_of "$out")" = 201 ] || fail "POST jobs $1: $out"
+    id=$(body_of "$out" | jq -r .id)
+    [[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "bad job id in: $out"
+    echo "$id"
+}
+
+job_json() { body_of "$(api alice GET "/jobs/$1")"; }
+job_field() { job_json "$1" | jq -r "$2"; }
+job_status() { job_field "$1" .status; }
+job_is() { [ "$(job_status "$1")" = "$2" ]; }
+# nodes of the job in state S, sorted, space separated
+job_nodes_in() { job_json "$1" | jq -r ".nodes.\"$2\" // [] | sort | join(\" \")"; }
+
+wait_job() { # ID STATUS TIMEOUT
+    wait_for "$3" job_is "$1" "$2" || fail "job $1 is $(job_status "$1"), expected $2: $(job_json "$1")"
+}
+
+job_nodes_are() { [ "$(job_nodes_in "$1" "$2")" = "$3" ]; } # ID STATE "NODES"
+
+# the command's process, by its marker
+cmd_running() { pgrep -f "^sleep $1\$" > /dev/null; }
+cmds_gone() { for m in "$@"; do cmd_running "$m" && return 1; done; return 0; }
+
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+jobrunner_restarted() { # OLD_PID
+    local pid
+    pid=$(component_pid jobrunner)
+    [ "$(component_field jobrunner 2)" = running ] && [ -n "$pid" ] && [ "$pid" != "$1" ]
+}
+
+job_gone() { [ "$(db_psql -c "SELECT count(*) FROM jobs WHERE id = '$1'")" = 0 ]; }
+
+db_job() { db_psql -c "SELECT $2 FROM jobs WHERE id = '$1'"; }
+
+# ---------------------------------------------------------------------------
+
+test_a_job_succeeds_on_three_nodes() {
+    out=$(api alice POST /jobs '{"command":"ok","nodes":["n1","n2","n3"]}' -i)
+    echo "$out"
+    assert_eq 201 "$(status_of "$out")" "POST jobs"
+    id=$(grep -o '"id":"[0-9a-f]*"' <<< "$out" | cut -d'"' -f4)
+    [[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "job id '$id'"
+    assert_contains "$out" "Location: http://127.0.0.1:$API_PORT/organizations/$ORG/pushy/jobs/$id"
+    assert_contains "$out" "\"uri\":\"http://127.0.0.1:$API_PORT/organizations/$ORG/pushy/jobs/$id\""
+    wait_job "$id" complete 15
+    job=$(job_json "$id")
+    echo "$job"
+    assert_eq "n1 n2 n3" "$(job_nodes_in "$id" succeeded)"
+    assert_eq 1 "$(jq '.nodes | length' <<< "$job")" "only one node state group"
+    assert_eq ok "$(jq -r .command <<< "$job")"
+    assert_eq 3 "$(jq -r .quorum <<< "$job")"
+    assert_eq 3600 "$(jq -r .run_timeout <<< "$job")"
+    [[ "$(jq -r .created_at <<< "$job")" =~ ^[A-Z][a-z]{2},\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9:]{8}\ GMT$ ]] \
+        || fail "created_at is not RFC 1123"
+    # every node row written with its time, and the list has it first
+    assert_eq 3 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = '$id' AND updated_at > created_at")"
+    list=$(body_of "$(api alice GET /jobs)")
+    assert_eq "$id" "$(jq -r '.[0].id' <<< "$list")" "newest first"
+    assert_eq complete "$(jq -r '.[0].status' <<< "$list")"
+    assert_eq null "$(jq -r '.[0].nodes' <<< "$list")" "summaries carry no nodes"
+}
+
+test_b_a_failing_command_ends_failed() {
+    id=$(start_job '{"command":"fail","nodes":["n1","n2"],"quorum":2}')
+    wait_job "$id" complete 15
+    assert_eq "n1 n2" "$(job_nodes_in "$id" failed)"
+}
+
+test_c_a_command_not_in_the_whitelist_is_nacked() {
+    # quorum 1 keeps voting open until both have answered
+    id=$(start_job '{"command":"rm -rf /","nodes":["n1","n2"],"quorum":1}')
+    wait_job "$id" quorum_failed 15
+    assert_eq "n1 n2" "$(job_nodes_in "$id" nacked)"
+    # with the default quorum (100%) the first nack ends the vote
+    id=$(start_job '{"command":"rm -rf /","nodes":["n1","n2"]}')
+    wait_job "$id" quorum_failed 15
+    [[ "$(job_nodes_in "$id" nacked)" == n[12]* ]] || fail "no nack: $(job_json "$id")"
+}
+
+test_d_knife_requests_work_unchanged() {
+    # knife-push 2.x: quorum as a count, capture_output and env always sent
+    id=$(start_job '{"command":"ok","nodes":["n1","n2"],"quorum":2,"capture_output":true,"env":{}}')
+    wait_job "$id" complete 15
+    job=$(job_json "$id")
+    assert_eq true "$(jq -r .capture_output <<< "$job")"
+    assert_eq '{"capture_output": true}' "$(db_job "$id" options)"
+    # knife-push 1.x: run_timeout only when given
+    id=$(start_job '{"command":"ok","nodes":["n3"],"quorum":1,"run_timeout":120}')
+    wait_job "$id" complete 15
+    assert_eq 120 "$(job_field "$id" .run_timeout)"
+    # a percentage string works too
+    id=$(start_job '{"command":"ok","nodes":["n1","n2","n3"],"quorum":"50%"}')
+    assert_eq 2 "$(job_field "$id" .quorum)"
+    wait_job "$id" complete 15
+}
+
+test_e_bad_requests_are_400_naming_the_field() {
+    expect400() { # BODY TEXT
+        local out
+        out=$(api alice POST /jobs "$1")
+        assert_eq 400 "$(status_of "$out")" "POST $1: $out"
+        assert_contains "$out" "$2"
+        assert_contains "$out" '{"error":["'
+    }
+    before=$(db_psql -c "SELECT count(*) FROM jobs")
+    expect400 '{"command":"","nodes":["n1"]}' "command"
+    expect400 '{"command":"ok","nodes":[]}' "at least one node"
+    expect400 '{"command":"ok","nodes":["n1","n1"]}' "node 'n1' is listed more than once"
+    expect400 '{"command":"ok","nodes":["n1"],"quorum":2}' "quorum"
+    expect400 '{"command":"ok","nodes":["n1"],"quorum":"101%"}' "quorum"
+    expect400 '{"command":"ok","nodes":["n1"],"quorum":"abc"}' "quorum"
+    expect400 '{"command":"ok","nodes":["n1"],"quorum":-1}' "quorum"
+    expect400 '{"command":"ok","nodes":["n1"],"run_timeout":-1}' "run_timeout"
+    expect400 '{"command":"ok","nodes":["n1"],"run_timeout":0}' "run_timeout"
+    expect400 '{"command":"ok","nodes":["n1"],"run_timeout":2.5}' "run_timeout"
+    expect400 '{"command":"ok","nodes":["n1"],"frobnicate":1}' "invalid key supplied: 'frobnicate'"
+    expect400 '{"command":["ok"],"nodes":["n1"]}' "command"
+    expect400 '{"command":"ok","nodes":"n1"}' "nodes"
+    expect400 '{"command":"ok","nodes":["n1"],"capture_output":"yes"}' "capture_output"
+    expect400 '{"command":"ok","nodes":["n1"],"env":{"A":1}}' "environment"
+    expect400 '{"command":"ok","search":"role:web"}' "'search' is not supported yet"
+    assert_eq "$before" "$(db_psql -c "SELECT count(*) FROM jobs")" "no job created by a 400"
+}
+
+test_f_get_and_abort_errors() {
+    out=$(api alice GET /jobs/0123456789abcdef0123456789abcdef)
+    assert_eq 404 "$(status_of "$out")" "unknown job: $out"
+    out=$(api alice GET /jobs/not-a-job-id)
+    assert_eq 404 "$(status_of "$out")"
+    out=$(api alice POST /jobs/0123456789abcdef0123456789abcdef/abort)
+    assert_eq 404 "$(status_of "$out")" "abort unknown job: $out"
+    id=$(start_job '{"command":"ok","nodes":["n1"]}')
+    wait_job "$id" complete 15
+    out=$(api alice POST "/jobs/$id/abort")
+    assert_eq 409 "$(status_of "$out")" "abort finished job: $out"
+    assert_contains "$out" "already finished"
+    # readers read, but may not start or abort
+    assert_eq 200 "$(status_of "$(api rita GET "/jobs/$id")")"
+    assert_eq 403 "$(status_of "$(api rita POST /jobs '{"command":"ok","nodes":["n1"]}')")"
+    # list filters and paging
+    out=$(api alice GET "/jobs?status=nacked")
+    assert_eq 400 "$(status_of "$out")" "bad status filter"
+    list=$(body_of "$(api alice GET "/jobs?status=quorum_failed")")
+    assert_eq quorum_failed "$(jq -r '[.[].status] | unique | join(",")' <<< "$list")"
+    list=$(body_of "$(api alice GET "/jobs?limit=2")")
+    assert_eq 2 "$(jq length <<< "$list")"
+    second=$(jq -r '.[1].id' <<< "$list")
+    list=$(body_of "$(api alice GET "/jobs?limit=1&offset=1")")
+    assert_eq "$second" "$(jq -r '.[0].id' <<< "$list")" "offset"
+}
+
+test_g_abort_mid_run_kills_the_command() {
+    id=$(start_job '{"command":"abortme","nodes":["n1","n2"]}')
+    wait_job "$id" running 15
+    wait_for 10 cmd_running 81.5 || fail "command never started on n1"
+    wait_for 10 cmd_running 82.5 || fail "command never started on n2"
+    out=$(api alice POST "/jobs/$id/abort")
+    echo "$out"
+    assert_eq 200 "$(status_of "$out")" "abort"
+    assert_eq aborted "$(body_of "$out" | jq -r .status)" "the answer is the aborted job"
+    assert_eq "n1 n2" "$(job_nodes_in "$id" aborted)"
+    wait_for 10 cmds_gone 81.5 82.5 || fail "the aborted command is still running"
+    out=$(api alice POST "/jobs/$id/abort")
+    assert_eq 409 "$(status_of "$out")" "second abort"
+    # the nodes take jobs again
+    wait_for 10 node_ready n1 || fail "n1 not available again"
+    wait_for 10 node_ready n2 || fail "n2 not available again"
+}
+
+test_h_run_timeout_ends_timed_out() {
+    id=$(start_job '{"command":"timeout","nodes":["n1","n2"],"run_timeout":2}')
+    wait_job "$id" running 15
+    wait_job "$id" timed_out 10
+    assert_eq "n1 n2" "$(job_nodes_in "$id" timed_out)"
+    wait_for 10 cmds_gone 71.5 72.5 || fail "timed-out command still running"
+}
+
+test_i_killing_jobrunner_mid_job_crashes_the_job() {
+    id=$(start_job '{"command":"crashme","nodes":["n1","n2","n3"]}')
+    wait_job "$id" running 15
+    for i in 1 2 3; do wait_for 10 cmd_running "9$i.5" || fail "command never started on n$i"; done
+    job_pid=$(pgrep -f "pushy-job -c .* $id")
+    [ -n "$job_pid" ] || fail "no job process for $id"
+    old=$(component_pid jobrunner)
+    pushy_ctl kill jobrunner
+    # the job process dies with jobrunner
+    wait_for 5 pid_gone "$job_pid" || fail "job process $job_pid outlived jobrunner"
+    wait_for 10 jobrunner_restarted "$old" || fail "jobrunner not back"
+    wait_job "$id" crashed 10
+    assert_eq "n1 n2 n3" "$(job_nodes_in "$id" crashed)"
+    # the restarted jobrunner sent them abort: the commands stop
+    wait_for 10 cmds_gone 91.5 92.5 93.5 || fail "commands still running after the crash"
+    for n in n1 n2 n3; do wait_for 10 node_ready "$n" || fail "$n not available again"; done
+}
+
+test_i2_a_job_process_that_dies_crashes_its_job() {
+    for sig in KILL TERM; do
+        id=$(start_job '{"command":"crashme","nodes":["n1","n2"]}')
+        wait_job "$id" running 15
+        wait_for 10 cmd_running 91.5 || fail "command never started on n1"
+        wait_for 10 cmd_running 92.5 || fail "command never started on n2"
+        job_pid=$(pgrep -f "pushy-job -c .* $id")
+        [ -n "$job_pid" ] || fail "no job process for $id"
+        kill "-$sig" "$job_pid"
+        wait_job "$id" crashed 10
+        assert_eq "n1 n2" "$(job_nodes_in "$id" crashed)" "SIG$sig"
+        wait_for 10 cmds_gone 91.5 92.5 || fail "commands still running after SIG$sig"
+        for n in n1 n2; do wait_for 10 node_ready "$n" || fail "$n not available again"; done
+    done
+}
+
+test_j_quorum_with_one_node_down() {
+    stop_client n5
+    wait_for 10 node_down n5 || fail "n5 never went down"
+    id=$(start_job '{"command":"ok","nodes":["n1","n2","n3","n4","n5"],"quorum":"80%"}')
+    wait_job "$id" complete 15
+    assert_eq "n1 n2 n3 n4" "$(job_nodes_in "$id" succeeded)"
+    assert_eq n5 "$(job_nodes_in "$id" unavailable)"
+    # 90% of 5 needs all 5: the vote fails at once, nobody runs anything
+    id=$(start_job '{"command":"ok","nodes":["n1","n2","n3","n4","n5"],"quorum":"90%"}')
+    assert_eq 5 "$(job_field "$id" .quorum)"
+    wait_job "$id" quorum_failed 10
+    assert_eq "n1 n2 n3 n4 n5" "$(job_nodes_in "$id" unavailable)"
+    start_client n5
+    wait_for 30 node_ready n5 || fail "n5 not back"
+}
+
+test_k_a_node_going_down_mid_run_is_crashed() {
+    id=$(start_job '{"command":"hold","nodes":["n4","n5"]}')
+    wait_job "$id" running 15
+    wait_for 10 cmd_running 65.5 || fail "command never started on n5"
+    kill -KILL "$(cat "$T/nodes/n5.pid")"
+    pkill -f '^sleep 65.5$'
+    wait_for 10 node_down n5 || fail "n5 never went down"
+    wait_for 10 job_nodes_are "$id" crashed n5 || fail "n5 not crashed: $(job_json "$id")"
+    assert_eq running "$(job_status "$id")" "n4 still runs"
+    api alice POST "/jobs/$id/abort" > /dev/null
+    wait_job "$id" aborted 5
+    start_client n5
+    wait_for 30 node_ready n5 || fail "n5 not back"
+}
+
+test_l_stopping_jobrunner_crashes_its_jobs_and_then_503() {
+    id=$(start_job '{"command":"hold","nodes":["n1","n2"]}')
+    wait_job "$id" running 15
+    wait_for 10 cmd_running 61.5 || fail "command never started on n1"
+    pushy_ctl stop jobrunner || fail "stop jobrunner"
+    # crashed by the stopping jobrunner itself, nodes told to abort
+    assert_eq crashed "$(db_job "$id" status)"
+    assert_eq "n1 n2" "$(db_psql -c "SELECT string_agg(node_name, ' ' ORDER BY node_name) FROM job_nodes
+                                      WHERE job_id = '$id' AND status = 'crashed'")"
+    wait_for 10 cmds_gone 61.5 62.5 || fail "commands still running after the stop"
+    before=$(db_psql -c "SELECT count(*) FROM jobs")
+    start=$(now_ms)
+    out=$(api alice POST /jobs '{"command":"ok","nodes":["n1"]}')
+    elapsed=$(( $(now_ms) - start ))
+    pushy_ctl start jobrunner || fail "start jobrunner"
+    echo "$out (${elapsed} ms)"
+    assert_eq 503 "$(status_of "$out")"
+    assert_contains "$out" "job runner unavailable"
+    [ "$elapsed" -lt 8000 ] || fail "took ${elapsed} ms"
+    sleep 1
+    assert_eq "$before" "$(db_psql -c "SELECT count(*) FROM jobs")" "no job created"
+}
+
+test_m_job_events_are_published_after_each_commit() {
+    "$PUSHY_TOOLS/bus_sub" "ipc://$T/run/job-events.ipc" 6 > "$T/events.out" 2> "$T/events.err" &
+    sub=$!
+    track_pid "$sub"
+    sleep 0.5   # subscribed before the job starts
+    id=$(start_job '{"command":"ok","nodes":["n1","n2"],"capture_output":true}')
+    wait_job "$id" complete 15
+    wait "$sub"
+    ev=$(grep "\"job_id\":\"$id\"" "$T/events.out")
+    echo "$ev"
+    names=$(jq -r .event <<< "$ev" | tr '\n' ' ')
+    for e in start quorum_vote quorum_succeeded run_start run_complete job_complete; do
+        assert_contains "$names" "$e" "event $e"
+    done
+    assert_eq start "$(jq -r .event <<< "$ev" | head -1)" "first event"
+    assert_eq job_complete "$(jq -r .event <<< "$ev" | tail -1)" "last event"
+    assert_eq 2 "$(jq -r 'select(.event == "quorum_vote" and .status == "success") | .node' <<< "$ev" | wc -l)"
+    assert_eq 2 "$(jq -r 'select(.event == "run_complete" and .status == "success") | .node' <<< "$ev" | wc -l)"
+    start=$(jq -c 'select(.event == "start")' <<< "$ev")
+    assert_eq '"ok" 2 2 "alice" true acme' "$(jq -r '[(.command|tojson), .node_count, .quorum, (.user|tojson), .capture, .org] | join(" ")' <<< "$start")"
+    assert_eq complete "$(jq -r 'select(.event == "job_complete") | .status' <<< "$ev")"
+    [[ "$(jq -r 'select(.event == "job_complete") | .timestamp' <<< "$ev")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\.[0-9]{6}Z$ ]] \
+        || fail "event timestamp format"
+}
+
+test_n_old_jobs_are_purged() {
+    db_psql -c "INSERT INTO jobs (id, org_id, command, status, quorum, run_timeout, created_by, created_at, updated_at)
+                SELECT 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', id, 'ok', 'complete', 1, 60, 'alice',
+                       now() - interval '91 days', now() - interval '91 days' FROM orgs WHERE name = '$ORG'" || fail "insert"
+    db_psql -c "INSERT INTO job_nodes (job_id, node_name, status) VALUES ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'n1', 'succeeded')"
+    recent=$(db_psql -c "SELECT count(*) FROM jobs WHERE created_at > now() - interval '1 day'")
+    old=$(component_pid jobrunner)
+    pushy_ctl restart jobrunner || fail "restart"
+    wait_for 10 jobrunner_restarted "$old" || fail "jobrunner not back"
+    wait_for 5 job_gone aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa || fail "the 91 days old job is still there"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'")"
+    assert_eq "$recent" "$(db_psql -c "SELECT count(*) FROM jobs WHERE created_at > now() - interval '1 day'")" \
+        "recent jobs kept"
+}
+
+test_o_a_5000_node_job() {
+    # n1 and n2 are real; 4998 names were never seen, so they are unavailable
+    { printf '{"command":"ok","quorum":2,"nodes":["n1","n2"'
+      for i in $(seq 3 5000); do printf ',"ghost%04d"' "$i"; done
+      printf ']}'; } > "$T/big.json"
+    start=$(now_ms)
+    out=$(api alice POST /jobs "" --body-file "$T/big.json")
+    assert_eq 201 "$(status_of "$out")" "POST: $(head -c 300 <<< "$out")"
+    id=$(body_of "$out" | jq -r .id)
+    wait_job "$id" complete 20
+    echo "5000-node job complete after $(( $(now_ms) - start )) ms"
+    job=$(job_json "$id")
+    assert_eq "n1 n2" "$(jq -r '.nodes.succeeded | sort | join(" ")' <<< "$job")"
+    assert_eq 4998 "$(jq '.nodes.unavailable | length' <<< "$job")"
+    assert_eq 5000 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = '$id' AND updated_at > created_at")"
+}
+
+test_p_a_database_restart_mid_job_loses_no_transition() {
+    id=$(start_job '{"command":"timeout","nodes":["n1","n2"],"run_timeout":3}')
+    wait_job "$id" running 15
+    pushy_ctl restart postgres || fail "restart postgres"
+    wait_for 10 db_psql -c "SELECT 1" || fail "database not back"
+    # the timeout fires while (or after) the database is away; jobrunner
+    # keeps the batch and writes it when the database is back
+    wait_job "$id" timed_out 15
+    assert_eq "n1 n2" "$(job_nodes_in "$id" timed_out)"
+    id=$(start_job '{"command":"ok","nodes":["n1"]}')
+    wait_job "$id" complete 15
+}
+
+test_z_no_job_is_left_unfinished() {
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM jobs WHERE status IN ('new','voting','running')")"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_nodes n JOIN jobs j ON j.id = n.job_id
+                                WHERE n.status IN ('new','ready','running')")"
+}
