@@ -52,9 +52,9 @@ $(BUILD)/empty.o:
 	@mkdir -p $(@D)
 	echo 'typedef int pushy_empty_unit;' | $(CC) -x c -c -o $@ -
 
-$(BUILD)/%.o: %.c $(wildcard shared/*.h) $(wildcard */*.h)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -MMD -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/gen/migrations.c: $(SQL_FILES) scripts/embed-sql.sh
 	@mkdir -p $(@D)
