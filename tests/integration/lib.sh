@@ -9,8 +9,9 @@ TEST_LOG_DIR="$T/test-logs"
 mkdir -p "$TEST_LOG_DIR"
 PUSHY_CONF="$T/pushy.conf"
 export PUSHY_CONF
-# Ten ports per instance, in a range unlikely to collide.
-PORT_BASE=$(( 20000 + (RANDOM % 4000) * 10 ))
+# Ten ports per instance.
+# Below the ephemeral range (32768+) so outgoing connections never hold them.
+PORT_BASE=$(( 20000 + (RANDOM % 1200) * 10 ))
 export API_PORT=$((PORT_BASE + 3)) HB_PORT=$((PORT_BASE + 0)) CMD_PORT=$((PORT_BASE + 2))
 export API_URL="http://127.0.0.1:$API_PORT"
 

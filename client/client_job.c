@@ -1,0 +1,253 @@
+/* pushy-client: the server's commands and the job's process, around the
+ * pure state machine of job_sm.h. */
+#include "client/client_int.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client/cmdline.h"
+#include "client/report.h"
+#include "shared/log.h"
+
+extern char **environ;
+
+const char *pcl_jid(const struct client *c) { return c->sm.job_id[0] ? c->sm.job_id : "-"; }
+
+static void reply(struct client *c, const struct pc_job_action *a, bool with_output)
+{
+    if (a->reply == WIRE_MSG_NONE)
+        return;
+    const char *id = a->reply_has_job_id ? a->reply_job_id : NULL;
+    json_t *msg = with_output ? pc_report_event(&c->ident, a->reply, id, &c->proc.out,
+                                                &c->proc.err, c->max_out_body)
+                              : pc_report_event(&c->ident, a->reply, id, NULL, NULL, 0);
+    LOG_INFO("node=%s job=%s reply %s", c->set->node_name, id ? id : "null",
+             wire_msg_type_name(a->reply));
+    pcl_enqueue(c, msg);
+}
+
+void pcl_drop_committed(struct client *c)
+{
+    pc_argv_free(c->job_argv);
+    c->job_argv = NULL;
+}
+
+static void kill_job(struct client *c)
+{
+    if (!c->proc.pid)
+        return;
+    pid_t pid = c->proc.pid;
+    LOG_INFO("node=%s killing job process group %d (SIGTERM, SIGKILL in %d ms)",
+             c->set->node_name, (int)pid, PC_KILL_GRACE_MS);
+    if (!c->proc.exited) {
+        pc_kill_group(pid, SIGTERM);
+        c->linger_pid = pid;
+        c->linger_kill_at = pcl_now_ms() + PC_KILL_GRACE_MS;
+    } else if (pc_group_alive(pid)) {
+        pc_kill_group(pid, SIGKILL);
+    }
+    pc_proc_release(&c->proc);
+    c->pipe_deadline = 0;
+}
+
+static void after_job(struct client *c)
+{
+    if (c->periodic_due && c->sm.state == PC_JOB_IDLE) {
+        c->periodic_due = false;
+        pcl_schedule(c, pcl_now_ms(), R_LIFETIME);
+    }
+}
+
+/* The whitelist entry's argv for a commit, or a reason to refuse. */
+static const char *vet_commit(struct client *c, const struct wire_server_msg *m, char ***argv,
+                              char *why, size_t cap)
+{
+    *argv = NULL;
+    if (m->invalid || !m->command)
+        return NULL; /* job_sm nacks it */
+    if (c->linger_pid)
+        return "the previous job's process is still being killed";
+    /* Job options come with issue 7; until then refuse rather than ignore. */
+    const char *opt = m->user ? "user" : m->dir ? "dir" : m->file ? "file"
+                      : (m->env && json_object_size(m->env) > 0) ? "env" : NULL;
+    if (opt) {
+        snprintf(why, cap, "job option '%s' is not supported by this pushy-client", opt);
+        return why;
+    }
+    switch (pc_whitelist_lookup(&c->set->whitelist, m->command, argv, why, cap)) {
+    case PC_WL_OK:
+        return NULL;
+    case PC_WL_NOT_FOUND: {
+        char shown[128];
+        snprintf(why, cap, "command '%s' is not in the whitelist",
+                 pcl_printable(m->command, shown, sizeof shown));
+        return why;
+    }
+    default:
+        return why;
+    }
+}
+
+static void start_job(struct client *c)
+{
+    char **env = pc_job_env(environ, c->set->node_name, c->sm.job_id);
+    char err[256] = "out of memory";
+    size_t limit = c->max_out_body;
+    if (env && c->job_argv &&
+        pc_proc_spawn(&c->proc, c->job_argv, env, NULL, limit, err, sizeof err) == 0) {
+        LOG_INFO("node=%s job=%s started '%s' as pid %d", c->set->node_name, pcl_jid(c),
+                 c->job_argv[0], (int)c->proc.pid);
+        pc_env_free(env);
+        pcl_drop_committed(c);
+        return;
+    }
+    pc_env_free(env);
+    LOG_WARN("node=%s job=%s could not start the command: %s", c->set->node_name, pcl_jid(c), err);
+    /* report it as a failed run, with the reason as stderr */
+    pc_proc_init(&c->proc);
+    pc_capture_init(&c->proc.out, limit);
+    pc_capture_init(&c->proc.err, limit);
+    char msg[320];
+    int n = snprintf(msg, sizeof msg, "pushy-client: could not start the command: %s\n", err);
+    pc_capture_append(&c->proc.err, msg, n > 0 ? (size_t)n : 0);
+    struct pc_job_event ev = { .type = PC_IN_EXIT, .job_id = c->sm.job_id, .success = false };
+    struct pc_job_action a;
+    bool capture = c->sm.capture;
+    pc_job_step(&c->sm, &ev, &a);
+    reply(c, &a, capture);
+    pc_proc_release(&c->proc);
+    pcl_drop_committed(c);
+    after_job(c);
+}
+
+void pcl_finish_job(struct client *c)
+{
+    char how[64];
+    pc_proc_describe(&c->proc, how, sizeof how);
+    LOG_INFO("node=%s job=%s process %d finished: %s (stdout %zu bytes, stderr %zu bytes%s)",
+             c->set->node_name, pcl_jid(c), (int)c->proc.pid, how,
+             c->proc.out.len + c->proc.out.dropped, c->proc.err.len + c->proc.err.dropped,
+             c->proc.out.dropped || c->proc.err.dropped ? ", truncated" : "");
+    struct pc_job_event ev = { .type = PC_IN_EXIT, .job_id = c->sm.job_id,
+                               .success = pc_proc_succeeded(&c->proc) };
+    struct pc_job_action a;
+    bool capture = c->sm.capture;
+    pc_job_step(&c->sm, &ev, &a);
+    reply(c, &a, capture);
+    pc_proc_release(&c->proc);
+    c->pipe_deadline = 0;
+    after_job(c);
+}
+
+void pcl_on_command(struct client *c, const struct wire_server_msg *m)
+{
+    struct pc_job_event ev = { .job_id = m->has_job_id ? m->job_id : NULL };
+    struct pc_job_action a;
+    char why[256];
+    char **argv = NULL;
+    switch (m->type) {
+    case WIRE_MSG_COMMIT:
+        ev.type = PC_IN_COMMIT;
+        ev.invalid = m->invalid;
+        ev.server_online = c->live.online;
+        ev.capture = m->capture;
+        if (c->sm.state == PC_JOB_IDLE)
+            ev.refused = vet_commit(c, m, &argv, why, sizeof why);
+        break;
+    case WIRE_MSG_RUN: ev.type = PC_IN_RUN; break;
+    case WIRE_MSG_ABORT: ev.type = PC_IN_ABORT; break;
+    default:
+        LOG_DEBUG("server says %s", wire_msg_type_name(m->type));
+        return;
+    }
+    char shown[128];
+    LOG_INFO("node=%s job=%s received %s%s%s", c->set->node_name, ev.job_id ? ev.job_id : "null",
+             wire_msg_type_name(m->type), m->command ? " command=" : "",
+             m->command ? pcl_printable(m->command, shown, sizeof shown) : "");
+    pc_job_step(&c->sm, &ev, &a);
+    if (a.reason)
+        LOG_INFO("node=%s job=%s %s: %s", c->set->node_name, ev.job_id ? ev.job_id : "null",
+                 wire_msg_type_name(a.reply), a.reason);
+    if (a.reply == WIRE_MSG_ACK_COMMIT) {
+        pcl_drop_committed(c);
+        c->job_argv = argv;
+        argv = NULL;
+    }
+    pc_argv_free(argv);
+    if (m->type == WIRE_MSG_ABORT)
+        pcl_drop_committed(c);
+    reply(c, &a, false);
+    if (a.act == PC_ACT_START)
+        start_job(c);
+    else if (a.act == PC_ACT_KILL)
+        kill_job(c);
+    if (m->type == WIRE_MSG_ABORT)
+        after_job(c);
+}
+
+void pcl_reap(struct client *c)
+{
+    for (;;) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0)
+            return;
+        if (pc_proc_note_exit(&c->proc, pid, st)) {
+            c->pipe_deadline = pcl_now_ms() + PC_PIPE_GRACE_MS;
+        } else if (pid == c->linger_pid) {
+            LOG_INFO("node=%s aborted job process %d is gone", c->set->node_name, (int)pid);
+            if (pc_group_alive(pid))
+                pc_kill_group(pid, SIGKILL);
+            c->linger_pid = 0;
+            c->linger_kill_at = 0;
+        }
+    }
+}
+
+/* On stop: the job's process group gets SIGTERM, then SIGKILL. */
+void pcl_stop_job(struct client *c)
+{
+    pid_t pids[2] = { c->proc.pid && !c->proc.exited ? c->proc.pid : 0, c->linger_pid };
+    for (int i = 0; i < 2; i++) {
+        if (!pids[i])
+            continue;
+        LOG_INFO("node=%s terminating job process group %d", c->set->node_name, (int)pids[i]);
+        pc_kill_group(pids[i], SIGTERM);
+        int64_t end = pcl_now_ms() + PC_KILL_GRACE_MS;
+        while (pcl_now_ms() < end && waitpid(pids[i], NULL, WNOHANG) == 0)
+            usleep(20000);
+        if (pc_group_alive(pids[i]))
+            pc_kill_group(pids[i], SIGKILL);
+        waitpid(pids[i], NULL, WNOHANG);
+    }
+    pc_proc_release(&c->proc);
+}
+
+/* The job's timers: children to reap, the SIGKILL of an aborted job, the
+ * pipes of a job whose process has exited. */
+void pcl_job_timers(struct client *c, int64_t now)
+{
+    /* SIGCHLD only wakes the loop: children are also looked for on every
+     * pass (a signal can be lost to a thread that does not block it when
+     * the client is embedded, as in tests) */
+    if ((c->proc.pid && !c->proc.exited) || c->linger_pid)
+        pcl_reap(c);
+    if (c->linger_pid && c->linger_kill_at && now >= c->linger_kill_at) {
+        LOG_WARN("node=%s aborted job process group %d still alive after %d ms: SIGKILL",
+                 c->set->node_name, (int)c->linger_pid, PC_KILL_GRACE_MS);
+        pc_kill_group(c->linger_pid, SIGKILL);
+        c->linger_kill_at = 0;
+    }
+    if (c->proc.pid && c->proc.exited && !pc_proc_done(&c->proc) && c->pipe_deadline &&
+        now >= c->pipe_deadline) {
+        LOG_WARN("node=%s job=%s output pipes still open %d ms after the process exited "
+                 "(a background process holds them): reporting now",
+                 c->set->node_name, pcl_jid(c), PC_PIPE_GRACE_MS);
+        pc_proc_drain(&c->proc, c->proc.out_fd);
+        pc_proc_drain(&c->proc, c->proc.err_fd);
+        pcl_finish_job(c);
+    }
+}

@@ -1,0 +1,137 @@
+/* client.rb's JSON form (see rbconf.h). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/rbconf.h"
+#include "client/rblex.h"
+
+static int json_fail(char *err, size_t errlen, const char *name, int line, const char *msg,
+                     const char *key)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s:%d: %s%s", name, line, msg, key ? key : "");
+    return -1;
+}
+
+static int json_str(json_t *root, const char *key, char **dst, const char *name, char *err,
+                    size_t errlen)
+{
+    json_t *v = json_object_get(root, key);
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return json_fail(err, errlen, name, 1, "expected a non-empty string for ", key);
+    free(*dst);
+    *dst = strdup(json_string_value(v));
+    return *dst ? 0 : json_fail(err, errlen, name, 1, "out of memory", NULL);
+}
+
+int pc_rbconf_parse_json(const char *text, const char *name, struct pc_rbconf *c, char *err,
+                         size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return json_fail(err, errlen, name, je.line, je.text, NULL);
+    int rc = -1;
+    if (!json_is_object(root)) {
+        json_fail(err, errlen, name, 1, "expected a JSON object", NULL);
+        goto out;
+    }
+    if (json_str(root, "node_name", &c->node_name, name, err, errlen) ||
+        json_str(root, "chef_server_url", &c->chef_server_url, name, err, errlen) ||
+        json_str(root, "client_key", &c->client_key, name, err, errlen) ||
+        json_str(root, "file_dir", &c->file_dir, name, err, errlen) ||
+        json_str(root, "log_location", &c->log_location, name, err, errlen))
+        goto out;
+    json_t *v = json_object_get(root, "log_level");
+    if (v) {
+        const char *lvl = json_is_string(v) ? rb_norm_level(json_string_value(v)) : NULL;
+        if (!lvl) {
+            json_fail(err, errlen, name, 1, "log_level: expected debug, info, warn or error", NULL);
+            goto out;
+        }
+        c->log_level = strdup(lvl);
+        if (!c->log_level)
+            goto out;
+    }
+    v = json_object_get(root, "max_body_size");
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1024 ||
+            json_integer_value(v) > 64L * 1024 * 1024) {
+            json_fail(err, errlen, name, 1, "max_body_size: expected bytes in 1024..67108864", NULL);
+            goto out;
+        }
+        c->max_body_size = (long)json_integer_value(v);
+    }
+    v = json_object_get(root, "authentication_protocol_version");
+    if (v) {
+        const char *s = json_is_string(v) ? json_string_value(v) : "";
+        if (strcmp(s, "1.0") && strcmp(s, "1.1") && strcmp(s, "1.3")) {
+            json_fail(err, errlen, name, 1, "authentication_protocol_version: expected 1.0, 1.1 "
+                                            "or 1.3", NULL);
+            goto out;
+        }
+        snprintf(c->auth_version, sizeof c->auth_version, "%s", s);
+    }
+    v = json_object_get(root, "ssl_verify_mode");
+    if (v) {
+        const char *s = json_is_string(v) ? json_string_value(v) : "";
+        if (*s == ':')
+            s++;
+        if (strcmp(s, "verify_none") == 0) {
+            c->ssl_verify = 0;
+        } else if (strcmp(s, "verify_peer") == 0) {
+            c->ssl_verify = 1;
+        } else {
+            json_fail(err, errlen, name, 1, "ssl_verify_mode: expected verify_peer or verify_none",
+                      NULL);
+            goto out;
+        }
+    }
+    v = json_object_get(root, "whitelist");
+    if (v) {
+        if (!json_is_object(v)) {
+            json_fail(err, errlen, name, 1, "whitelist: expected an object", NULL);
+            goto out;
+        }
+        c->has_whitelist = true;
+        const char *k;
+        json_t *e;
+        json_object_foreach(v, k, e) {
+            const char *cmd = NULL;
+            bool lock = false;
+            if (json_is_string(e)) {
+                cmd = json_string_value(e);
+            } else if (json_is_object(e)) {
+                json_t *cl = json_object_get(e, "command_line");
+                json_t *lk = json_object_get(e, "lock");
+                cmd = json_is_string(cl) ? json_string_value(cl) : NULL;
+                lock = lk && !json_is_false(lk) && !json_is_null(lk);
+            }
+            if (!cmd || !*cmd) {
+                json_fail(err, errlen, name, 1, "whitelist: no command line for ", k);
+                goto out;
+            }
+            size_t kl = strlen(k);
+            bool icase = kl > 3 && k[0] == '/' && strcmp(k + kl - 2, "/i") == 0;
+            bool is_re = kl > 2 && k[0] == '/' && (k[kl - 1] == '/' || icase);
+            char *key = is_re ? strndup(k + 1, kl - (icase ? 3 : 2)) : strdup(k);
+            char why[200];
+            int arc = key ? pc_whitelist_add(&c->whitelist, key, cmd, is_re, icase, lock, why,
+                                             sizeof why)
+                          : -1;
+            free(key);
+            if (arc != 0) {
+                json_fail(err, errlen, name, 1, "whitelist: ", key ? why : "out of memory");
+                goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
