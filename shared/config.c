@@ -297,6 +297,14 @@ void config_print_reference(FILE *out)
                 keys[i].def[0] ? keys[i].def : "(empty)", keys[i].doc);
 }
 
+void config_print_reference_markdown(FILE *out)
+{
+    fprintf(out, "| key | default | meaning |\n|---|---|---|\n");
+    for (size_t i = 0; i < NKEYS; i++)
+        fprintf(out, "| `%s` | %s%s%s | %s |\n", keys[i].name, keys[i].def[0] ? "`" : "",
+                keys[i].def[0] ? keys[i].def : "(empty)", keys[i].def[0] ? "`" : "", keys[i].doc);
+}
+
 void config_db_conninfo(const struct pushy_config *cfg, const char *dbname, char *out, size_t outlen)
 {
     if (cfg->database_url[0] && !dbname) {

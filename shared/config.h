@@ -80,6 +80,8 @@ int config_apply_env(struct pushy_config *cfg, char *err, size_t errlen);
 
 /* Writes the reference of every key (name, default, meaning). */
 void config_print_reference(FILE *out);
+/* The same as a Markdown table (README's configuration reference). */
+void config_print_reference_markdown(FILE *out);
 
 /* Builds the libpq connection string: database_url, or the embedded
  * server's unix socket in run_dir. dbname may be NULL for "pushy". */

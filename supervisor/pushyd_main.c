@@ -67,6 +67,7 @@ static void usage(FILE *out)
             "  -d, --daemon          detach; exit 0 once every component is ready, 1 if start fails\n"
             "      --migrate         apply database migrations and exit (run by pushyd itself)\n"
             "      --config-reference  print every configuration key with its default\n"
+            "      --config-reference-markdown  the same as a Markdown table\n"
             "Normally started with `pushy-ctl start`.\n",
             PUSHY_DEFAULT_CONFIG);
 }
@@ -252,6 +253,9 @@ int main(int argc, char **argv)
             migrate = true;
         } else if (!strcmp(argv[i], "--config-reference")) {
             config_print_reference(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--config-reference-markdown")) {
+            config_print_reference_markdown(stdout);
             return 0;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
