@@ -114,6 +114,21 @@ int db_schema_version(PGconn *c)
     return v;
 }
 
+/* 1 if that migration version is recorded, 0 if not, -1 on error. */
+static int migration_applied(PGconn *c, int version)
+{
+    char ver[16];
+    snprintf(ver, sizeof ver, "%d", version);
+    const char *params[1] = { ver };
+    PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1, NULL,
+                               params, NULL, NULL, 0);
+    int rc = -1;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
+        rc = PQntuples(r) > 0;
+    PQclear(r);
+    return rc;
+}
+
 int db_migrate(PGconn *c)
 {
     PQsetNoticeProcessor(c, quiet_notice, NULL);
@@ -130,8 +145,13 @@ int db_migrate(PGconn *c)
     version = db_schema_version(c);
     if (version < 0)
         goto out;
+    /* Apply every migration not applied yet, not only those above the
+     * newest: a lower-numbered file added later must not be skipped. */
     for (const struct pushy_migration *m = pushy_migrations; m->version; m++) {
-        if (m->version <= version)
+        int applied = migration_applied(c, m->version);
+        if (applied < 0)
+            goto fail;
+        if (applied)
             continue;
         if (exec_simple(c, "BEGIN", "begin migration"))
             goto fail;
@@ -151,7 +171,8 @@ int db_migrate(PGconn *c)
             goto fail;
         }
         LOG_INFO("db: applied migration %s", m->name);
-        version = m->version;
+        if (m->version > version)
+            version = m->version;
     }
     goto out;
 fail:

@@ -28,9 +28,10 @@ PGresult *db_exec(struct db *db, const char *what, const char *sql, int nparams,
 int db_command(struct db *db, const char *what, const char *sql, int nparams,
                const char *const *params);
 
-/* Applies every embedded migration newer than the schema's version, each
- * in its own transaction, under an advisory lock so concurrent starters
- * serialize. Idempotent. Returns the resulting version or -1. */
+/* Applies every embedded migration not yet recorded in schema_migrations
+ * (in version order, each in its own transaction) under an advisory lock
+ * so concurrent starters serialize. Idempotent. Returns the highest version
+ * applied, or -1. */
 int db_migrate(PGconn *conn);
 
 /* Creates database `name` if it does not exist (connects to "postgres"). */
