@@ -1,0 +1,184 @@
+#include "commandd/jobsocks.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/push.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commandd/keymap.h"
+#include "shared/bus.h"
+#include "shared/log.h"
+#include "shared/wire.h"
+
+#define MAX_ENTRIES 20000
+#define JOB_SENDBUF 8192 /* nng maximum: a 1,000-node job answers commit in one burst */
+
+struct jobsock {
+    nng_socket sock;
+    bool open;
+    bool exists;
+    int64_t checked_ms;
+    int64_t used_ms;
+};
+
+struct jobsocks {
+    const struct pushy_config *cfg;
+    struct keymap *map;
+    size_t n_open;
+};
+
+struct jobsocks *jobsocks_new(const struct pushy_config *cfg)
+{
+    struct jobsocks *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->cfg = cfg;
+    j->map = keymap_new();
+    if (!j->map) {
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+static void close_sock(struct jobsocks *j, struct jobsock *e)
+{
+    if (!e->open)
+        return;
+    nng_close(e->sock);
+    e->open = false;
+    j->n_open--;
+}
+
+struct sweep_ctx {
+    struct jobsocks *j;
+    int64_t now;
+    bool all;
+};
+
+static int sweep_one(void *ctx, const void *key, size_t len, void *val)
+{
+    (void)key, (void)len;
+    struct sweep_ctx *s = ctx;
+    struct jobsock *e = val;
+    int64_t last = e->used_ms > e->checked_ms ? e->used_ms : e->checked_ms;
+    if (!s->all && s->now - last < JOBSOCK_IDLE_MS)
+        return 0;
+    close_sock(s->j, e);
+    free(e);
+    return 1;
+}
+
+void jobsocks_free(struct jobsocks *j)
+{
+    if (!j)
+        return;
+    struct sweep_ctx s = { .j = j, .all = true };
+    keymap_sweep(j->map, sweep_one, &s);
+    keymap_free(j->map);
+    free(j);
+}
+
+void jobsocks_sweep(struct jobsocks *j, int64_t now_ms)
+{
+    struct sweep_ctx s = { .j = j, .now = now_ms };
+    keymap_sweep(j->map, sweep_one, &s);
+}
+
+size_t jobsocks_open_count(const struct jobsocks *j)
+{
+    return j->n_open;
+}
+
+static struct jobsock *entry(struct jobsocks *j, const char *job_id, int64_t now)
+{
+    struct jobsock *e = keymap_gets(j->map, job_id);
+    if (e)
+        return e;
+    if (!wire_valid_job_id(job_id, strlen(job_id)))
+        return NULL;
+    if (keymap_count(j->map) >= MAX_ENTRIES)
+        jobsocks_sweep(j, now);
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->checked_ms = INT64_MIN / 2;
+    if (keymap_put(j->map, job_id, strlen(job_id), e) != 0) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* Stats the socket file; updates e. */
+static bool check(struct jobsocks *j, struct jobsock *e, const char *job_id, int64_t now)
+{
+    char path[CONFIG_STR_MAX + 128];
+    struct stat st;
+    int n = snprintf(path, sizeof path, "%s/jobs/%s.ipc", j->cfg->run_dir, job_id);
+    e->exists = n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+    e->checked_ms = now;
+    if (!e->exists)
+        close_sock(j, e);
+    return e->exists;
+}
+
+bool jobsocks_exists(struct jobsocks *j, const char *job_id, int64_t now_ms)
+{
+    struct jobsock *e = entry(j, job_id, now_ms);
+    if (!e)
+        return false;
+    if (now_ms - e->checked_ms < JOBSOCK_CHECK_MS)
+        return e->exists;
+    return check(j, e, job_id, now_ms);
+}
+
+static int dial(struct jobsocks *j, struct jobsock *e, const char *job_id)
+{
+    char name[WIRE_JOB_ID_MAX + 8];
+    char url[CONFIG_STR_MAX + 128];
+    snprintf(name, sizeof name, "jobs/%s", job_id);
+    if (bus_url(j->cfg, name, url, sizeof url) != 0)
+        return -1;
+    int rv = nng_push0_open(&e->sock);
+    if (rv != 0) {
+        LOG_ERROR("job %s: push socket: %s", job_id, nng_strerror(rv));
+        return -1;
+    }
+    nng_socket_set_int(e->sock, NNG_OPT_SENDBUF, JOB_SENDBUF);
+    /* synchronous: an ipc connect succeeds or fails at once, and a refused
+     * one means the job process is gone (a stale socket file) */
+    rv = nng_dial(e->sock, url, NULL, 0);
+    if (rv != 0) {
+        LOG_INFO("job %s: no job process (%s)", job_id, nng_strerror(rv));
+        nng_close(e->sock);
+        return -1;
+    }
+    e->open = true;
+    j->n_open++;
+    return 0;
+}
+
+enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
+                              int64_t now_ms)
+{
+    struct jobsock *e = entry(j, job_id, now_ms);
+    if (!e)
+        return JOBSOCK_NO_JOB;
+    /* job messages are few per node and job: always look at the file, so a
+     * finished job is noticed at once */
+    if (!check(j, e, job_id, now_ms))
+        return JOBSOCK_NO_JOB;
+    if (!e->open && dial(j, e, job_id) != 0) {
+        e->exists = false;
+        return JOBSOCK_NO_JOB;
+    }
+    e->used_ms = now_ms;
+    if (bus_send_json(e->sock, msg, NNG_FLAG_NONBLOCK) != 0) {
+        LOG_WARN("job %s: job process is not keeping up; node reply dropped", job_id);
+        return JOBSOCK_BUSY;
+    }
+    return JOBSOCK_SENT;
+}

@@ -1,0 +1,36 @@
+/* Connections from commandd to job processes: one PUSH per job, dialed on
+ * demand to ipc://RUN_DIR/jobs/JOB_ID.ipc (the job process listens there),
+ * cached, and closed after JOBSOCK_IDLE_MS without traffic. A job process
+ * "exists" while its socket file does and accepts the connection. */
+#ifndef PUSHY_COMMANDD_JOBSOCKS_H
+#define PUSHY_COMMANDD_JOBSOCKS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/config.h"
+
+#define JOBSOCK_IDLE_MS 30000
+#define JOBSOCK_CHECK_MS 1000 /* how long an existence check is trusted */
+
+enum jobsock_rc { JOBSOCK_SENT = 0, JOBSOCK_NO_JOB = -1, JOBSOCK_BUSY = -2 };
+
+struct jobsocks;
+
+struct jobsocks *jobsocks_new(const struct pushy_config *cfg);
+void jobsocks_free(struct jobsocks *j);
+
+/* Sends msg to job_id's process (non-blocking). JOBSOCK_NO_JOB when there
+ * is no such process, JOBSOCK_BUSY when it is not keeping up (dropped). */
+enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
+                              int64_t now_ms);
+/* Whether job_id's process exists (its socket file; checked at most once
+ * per JOBSOCK_CHECK_MS per job). */
+bool jobsocks_exists(struct jobsocks *j, const char *job_id, int64_t now_ms);
+/* Closes connections idle for JOBSOCK_IDLE_MS and forgets old checks. */
+void jobsocks_sweep(struct jobsocks *j, int64_t now_ms);
+size_t jobsocks_open_count(const struct jobsocks *j);
+
+#endif

@@ -1,0 +1,80 @@
+/* heartbeatd's node tracking, as pure code: the liveness table
+ * (liveness.h) plus, per node, the client incarnation last seen and the
+ * status transition waiting to be written.
+ *
+ * Inputs: verified heartbeats forwarded by commandd, periodic ticks, and
+ * the database rows loaded at start. Outputs, drained by the caller:
+ *  - events in order: node up, node down, node restarted (its client
+ *    incarnation changed; the first incarnation seen for a node is only a
+ *    baseline);
+ *  - pending writes: at most one per node (the latest transition), to be
+ *    written in one batch per tick.
+ * Times: now_ms on a monotonic clock (the liveness table's), wall_ms since
+ * the epoch for what goes to the database. Not thread-safe. */
+#ifndef PUSHY_HEARTBEATD_TRACKER_H
+#define PUSHY_HEARTBEATD_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heartbeatd/liveness.h"
+
+#define TRACKER_NAME_MAX 255
+
+enum tracker_event_kind { TRACKER_UP, TRACKER_DOWN, TRACKER_RESTARTED };
+
+struct tracker_event {
+    enum tracker_event_kind kind;
+    const char *org, *node;   /* valid while the tracker lives */
+};
+
+/* A node's transition waiting to be persisted. */
+struct tracker_write {
+    const char *org, *node;   /* valid while the tracker lives */
+    bool up;
+    int64_t at_wall_ms;       /* when the transition happened */
+    int64_t heard_wall_ms;    /* last heartbeat, or -1 */
+};
+
+struct tracker;
+
+/* NULL when the liveness parameters are invalid or out of memory. */
+struct tracker *tracker_new(const struct liveness_params *p);
+void tracker_free(struct tracker *t);
+
+/* A verified heartbeat. Names must be valid (wire_valid_name) and
+ * incarnation non-empty. 0, or -1 (invalid input or out of memory). */
+int tracker_heartbeat(struct tracker *t, const char *org, const char *node,
+                      const char *incarnation, int64_t now_ms, int64_t wall_ms);
+/* Judges every node whose down deadline has passed. */
+void tracker_tick(struct tracker *t, int64_t now_ms, int64_t wall_ms);
+
+/* Restores a node from the database (no event, no write): up nodes get a
+ * fresh grace window; incarnation (NULL or "") is the restart baseline.
+ * Nodes the tracker already knows (heard since start) are left alone.
+ * 1 restored, 0 skipped, -1 on error. */
+int tracker_load(struct tracker *t, const char *org, const char *node, bool up,
+                 const char *incarnation, int64_t last_heard_wall_ms, int64_t now_ms,
+                 int64_t wall_ms);
+
+/* Events since the last clear, in order. */
+size_t tracker_events(const struct tracker *t, const struct tracker_event **out);
+void tracker_clear_events(struct tracker *t);
+
+/* Pops up to max pending writes into out; the caller writes them and calls
+ * tracker_write_failed for each if the write did not happen. A node that
+ * changed again since keeps only its latest transition. */
+size_t tracker_take_writes(struct tracker *t, struct tracker_write *out, size_t max);
+void tracker_write_failed(struct tracker *t, const struct tracker_write *w);
+size_t tracker_pending_writes(const struct tracker *t);
+
+enum liveness_state tracker_state(const struct tracker *t, const char *org, const char *node);
+
+struct tracker_stats {
+    size_t nodes, up;
+    uint64_t heartbeats, ups, downs, restarts;
+};
+void tracker_get_stats(const struct tracker *t, struct tracker_stats *out);
+
+#endif
