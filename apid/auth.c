@@ -36,22 +36,6 @@ static int refuse(struct api_request *req, struct api_reply *reply, unsigned sta
     return -1;
 }
 
-static const char *status_reason(chef_auth_status st)
-{
-    switch (st) {
-    case CHEF_AUTH_ERR_MISSING_HEADER: return "missing_header";
-    case CHEF_AUTH_ERR_BAD_VERSION: return "bad_version";
-    case CHEF_AUTH_ERR_BAD_HEADER: return "bad_header";
-    case CHEF_AUTH_ERR_BAD_TIMESTAMP: return "bad_timestamp";
-    case CHEF_AUTH_ERR_CLOCK_SKEW: return "clock_skew";
-    case CHEF_AUTH_ERR_BAD_AUTHORIZATION: return "bad_authorization";
-    case CHEF_AUTH_ERR_BAD_CONTENT_HASH: return "bad_content_hash";
-    case CHEF_AUTH_ERR_BAD_SIGNATURE: return "bad_signature";
-    case CHEF_AUTH_ERR_BAD_KEY: return "bad_key";
-    default: return "internal";
-    }
-}
-
 /* CHEF_AUTH_OK when pem's key verifies the request. */
 static chef_auth_status verify_with(const chef_auth_request *creq, const char *pem, char *err,
                                     size_t errlen)
@@ -79,7 +63,7 @@ int auth_authenticate(struct api_request *req, struct api_reply *reply)
                                                   req->body, req->body_len, time(NULL), skew,
                                                   &creq, err, sizeof err);
     if (st != CHEF_AUTH_OK) {
-        const char *reason = status_reason(st);
+        const char *reason = chef_auth_status_name(st);
         if (st == CHEF_AUTH_ERR_BAD_VERSION)
             return refuse(req, reply, 400, reason, NULL, "%s", err, NULL);
         if (st == CHEF_AUTH_ERR_INTERNAL || st == CHEF_AUTH_ERR_BAD_ARGUMENT)
