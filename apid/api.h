@@ -58,6 +58,8 @@ struct api_request {
     char peer[64];
 };
 
+struct sse_stream;
+
 #define API_REPLY_MAX_HEADERS 4
 
 struct api_reply {
@@ -69,6 +71,7 @@ struct api_reply {
     int nheaders;
     struct { char name[40]; char value[256]; } headers[API_REPLY_MAX_HEADERS];
     const char *auth_failure; /* reason label for metrics, static */
+    struct sse_stream *stream;/* owned; a Server-Sent Events body (apid/sse.h) */
 };
 
 #endif

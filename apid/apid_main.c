@@ -15,6 +15,7 @@
 #include "apid/http.h"
 #include "apid/metrics.h"
 #include "apid/routes.h"
+#include "apid/sse.h"
 #include "shared/bus.h"
 #include "shared/log.h"
 #include "shared/worker.h"
@@ -81,6 +82,8 @@ int main(int argc, char **argv)
     struct MHD_Daemon *httpd = NULL;
     if (open_bus(&server))
         goto out;
+    if (sse_hub_start(server.job_events))
+        goto out;
     httpd = http_start(&cfg);
     if (!httpd)
         goto out;
@@ -113,6 +116,7 @@ int main(int argc, char **argv)
     LOG_INFO("stopping");
     rc = 0;
 out:
+    sse_hub_stop(); /* event streams end before the daemon stops */
     http_stop(httpd);
     api_db_close_all();
     nng_close(server.jobrunner);

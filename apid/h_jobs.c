@@ -1,6 +1,6 @@
 /* Jobs endpoints (apid/h_jobs.h). Starting and aborting go through
  * jobrunner (apid/jobrunner_client.h); reading is straight from the
- * database. Output and feeds are not implemented yet (issue 7). */
+ * database. Output: h_output.c; SSE feeds: h_feeds.c. */
 #include "apid/h_jobs.h"
 
 #include <stdio.h>
@@ -163,8 +163,8 @@ void h_jobs_list(struct api_request *req, struct api_reply *reply)
 /* ---- GET jobs/ID ---- */
 
 /* The job with its nodes, or NULL with reply set (404, 500, 503). */
-static json_t *load_job(struct api_request *req, const char *id, bool include_file,
-                        struct api_reply *reply)
+json_t *h_jobs_load(struct api_request *req, const char *id, bool include_file,
+                    struct api_reply *reply)
 {
     if (!job_id_is_valid(id)) {
         api_reply_error(reply, 404, "job '%s' not found", id);
@@ -228,7 +228,7 @@ void h_jobs_get(struct api_request *req, struct api_reply *reply)
     char val[8];
     bool include_file = query_get(req->query, "include_file", val, sizeof val) >= 0 &&
                         !strcmp(val, "true");
-    json_t *job = load_job(req, route_param(&req->match, "job"), include_file, reply);
+    json_t *job = h_jobs_load(req, route_param(&req->match, "job"), include_file, reply);
     if (job)
         api_reply_json(reply, 200, job);
 }
@@ -264,7 +264,7 @@ void h_jobs_abort(struct api_request *req, struct api_reply *reply)
     }
     json_decref(rep);
     LOG_INFO("job=%s org=%s aborted by %s (%s)", id, req->org, req->actor.name, req->peer);
-    json_t *job = load_job(req, id, false, reply);
+    json_t *job = h_jobs_load(req, id, false, reply);
     if (job)
         api_reply_json(reply, 200, job);
 }

@@ -16,6 +16,7 @@
 #include "apid/metrics.h"
 #include "apid/pipeline.h"
 #include "apid/response.h"
+#include "apid/sse.h"
 #include "apid/validate.h"
 #include "shared/log.h"
 
@@ -100,9 +101,31 @@ static void peer_address(struct MHD_Connection *conn, char *out, size_t cap)
     }
 }
 
+/* A Server-Sent Events stream: a callback response (apid/sse.h). */
+static enum MHD_Result send_stream(struct MHD_Connection *conn, struct http_ctx *ctx,
+                                   struct api_reply *r)
+{
+    struct sse_stream *s = r->stream;
+    r->stream = NULL;
+    struct MHD_Response *resp = sse_response(s, conn);
+    if (!resp) {
+        LOG_ERROR("http: cannot create an event stream");
+        return MHD_NO;
+    }
+    enum MHD_Result ok = MHD_queue_response(conn, r->status, resp);
+    MHD_destroy_response(resp);
+    if (ok == MHD_YES) {
+        ctx->status = r->status;
+        ctx->responded = true;
+    }
+    return ok;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct http_ctx *ctx,
                                   struct api_reply *r)
 {
+    if (r->stream && r->status == 200)
+        return send_stream(conn, ctx, r);
     char *body = NULL;
     size_t len = 0;
     const char *ctype = "application/json";
@@ -324,7 +347,8 @@ struct MHD_Daemon *http_start(const struct pushy_config *cfg)
     int family;
     if (listen_addr(cfg, &ss, &family))
         return NULL;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(

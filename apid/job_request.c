@@ -236,21 +236,59 @@ static int check_file(const json_t *v, char *err, size_t errlen)
     return fail(err, errlen, "invalid file contents (expected 'base64:...' or 'raw:...')");
 }
 
+/* [A-Za-z_][A-Za-z0-9_]*, at most JOB_MAX_ENV_KEY bytes. */
+static bool env_name_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > JOB_MAX_ENV_KEY || (k[0] >= '0' && k[0] <= '9'))
+        return false;
+    for (; *k; k++)
+        if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') ||
+              *k == '_'))
+            return false;
+    return true;
+}
+
+/* A POSIX-ish user name: [A-Za-z0-9_.][A-Za-z0-9_.@-]*, optional
+ * trailing '$' (Samba machine accounts), at most JOB_MAX_USER bytes. */
+static bool user_name_ok(const json_t *v)
+{
+    if (!plain_string(v, JOB_MAX_USER))
+        return false;
+    const char *u = json_string_value(v);
+    size_t n = strlen(u);
+    if (u[0] == '-' || u[0] == '@')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = u[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-' || c == '@' || (c == '$' && i == n - 1)))
+            return false;
+    }
+    return true;
+}
+
 static int check_env(const json_t *v, char *err, size_t errlen)
 {
     if (!json_is_object(v))
-        return fail(err, errlen, "invalid environment (expected an object of strings, not %s)",
+        return fail(err, errlen, "invalid env supplied: expected an object of strings, not %s",
                     json_type_name(v));
     const char *key;
     const json_t *val;
+    size_t total = 0;
     json_object_foreach((json_t *)v, key, val) {
         char safe[64];
-        if (!*key || strlen(key) > JOB_MAX_ENV_KEY || strchr(key, '='))
-            return fail(err, errlen, "invalid environment variable name '%s'",
-                        log_safe(key, safe, sizeof safe));
+        if (!env_name_ok(key))
+            return fail(err, errlen, "invalid env supplied: variable name '%s' (expected "
+                        "letters, digits and '_', not starting with a digit, at most %d)",
+                        log_safe(key, safe, sizeof safe), JOB_MAX_ENV_KEY);
         if (!json_is_string(val) || strlen(json_string_value(val)) != json_string_length(val))
-            return fail(err, errlen, "invalid environment value for '%s' (expected a string "
+            return fail(err, errlen, "invalid env supplied: value of '%s' (expected a string "
                         "without NUL characters)", log_safe(key, safe, sizeof safe));
+        total += strlen(key) + json_string_length(val) + 2;
+        if (total > JOB_MAX_ENV_TOTAL)
+            return fail(err, errlen, "invalid env supplied: more than %d bytes of variables",
+                        JOB_MAX_ENV_TOTAL);
     }
     return 0;
 }
@@ -268,15 +306,15 @@ static int check_options(const json_t *body, struct job_request *r, char *err, s
             rc |= json_object_set_new(r->options, "capture_output", json_true());
     }
     if ((v = json_object_get(body, "user"))) {
-        if (!printable_string(v, JOB_MAX_USER))
+        if (!user_name_ok(v))
             return fail(err, errlen, "invalid user supplied: 'user' must be a user name of 1 to "
-                        "%d characters", JOB_MAX_USER);
+                        "%d letters, digits, '_', '.', '@' or '-'", JOB_MAX_USER);
         rc |= json_object_set(r->options, "user", (json_t *)v);
     }
     if ((v = json_object_get(body, "dir"))) {
-        if (!printable_string(v, JOB_MAX_PATH))
-            return fail(err, errlen, "invalid dir supplied: 'dir' must be a path of 1 to %d "
-                        "characters", JOB_MAX_PATH);
+        if (!printable_string(v, JOB_MAX_PATH) || json_string_value(v)[0] != '/')
+            return fail(err, errlen, "invalid dir supplied: 'dir' must be an absolute path of 1 "
+                        "to %d characters", JOB_MAX_PATH);
         rc |= json_object_set(r->options, "dir", (json_t *)v);
     }
     if ((v = json_object_get(body, "env"))) {

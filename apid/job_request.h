@@ -12,8 +12,10 @@
  *   run_timeout     optional whole number of seconds, 1..JOB_MAX_RUN_TIMEOUT;
  *                   default: the server's default_run_timeout
  *   capture_output  optional boolean
- *   user, dir       optional non-empty strings without control characters
- *   env             optional object of string values
+ *   user            optional user name ([A-Za-z0-9_.][A-Za-z0-9_.@-]*, <= 255)
+ *   dir             optional absolute path without control characters (<= 4096)
+ *   env             optional object of string values; names [A-Za-z_][A-Za-z0-9_]*,
+ *                   all names and values together <= JOB_MAX_ENV_TOTAL bytes
  *   file            optional "raw:..." or "base64:..." (<= JOB_MAX_FILE bytes decoded)
  *   search          refused with a clear message (not supported yet)
  *   anything else   refused ("invalid key supplied") */
@@ -31,6 +33,7 @@
 #define JOB_MAX_PATH 4096            /* dir */
 #define JOB_MAX_USER 255
 #define JOB_MAX_ENV_KEY 1024
+#define JOB_MAX_ENV_TOTAL 65536     /* bytes of names and values */
 
 struct job_request {
     const char *command;   /* borrowed from the body */

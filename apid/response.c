@@ -1,5 +1,7 @@
 #include "apid/response.h"
 
+#include "apid/sse.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,8 @@ void api_reply_clear(struct api_reply *r)
     r->text = NULL;
     r->text_len = 0;
     r->content_type = NULL;
+    sse_stream_free(r->stream);
+    r->stream = NULL;
 }
 
 void api_reply_error(struct api_reply *r, unsigned status, const char *fmt, ...)

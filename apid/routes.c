@@ -18,12 +18,11 @@ const struct route api_routes[] = {
     { "GET", ORG "/jobs/:job", API_PERM_READ, ROUTE_BODY_IGNORED, h_jobs_get },
     { "POST", ORG "/jobs/:job/abort", API_PERM_WRITE, ROUTE_BODY_JSON_OPTIONAL, h_jobs_abort },
     { "GET", ORG "/jobs/:job/output/:node/stdout", API_PERM_READ, ROUTE_BODY_IGNORED,
-      h_jobs_not_implemented },
+      h_jobs_output },
     { "GET", ORG "/jobs/:job/output/:node/stderr", API_PERM_READ, ROUTE_BODY_IGNORED,
-      h_jobs_not_implemented },
-    { "GET", ORG "/job_status_feed", API_PERM_READ, ROUTE_BODY_IGNORED, h_jobs_not_implemented },
-    { "GET", ORG "/job_status_feed/:job", API_PERM_READ, ROUTE_BODY_IGNORED,
-      h_jobs_not_implemented },
+      h_jobs_output },
+    { "GET", ORG "/job_status_feed", API_PERM_READ, ROUTE_BODY_IGNORED, h_org_feed },
+    { "GET", ORG "/job_status_feed/:job", API_PERM_READ, ROUTE_BODY_IGNORED, h_job_feed },
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

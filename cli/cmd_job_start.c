@@ -8,6 +8,7 @@
 
 #include "cli/api_error.h"
 #include "cli/commands.h"
+#include "cli/feed.h"
 #include "cli/format.h"
 #include "cli/job_request.h"
 #include "cli/job_wait.h"
@@ -38,7 +39,14 @@ static char *job_id_of(const json_t *answer)
 struct poll_ctx {
     struct cli_session *s;
     const char *url;
+    struct cli_feed *feed; /* NULL: poll only */
 };
+
+static int feed_wait(void *ctx, double max_s)
+{
+    struct poll_ctx *p = ctx;
+    return cli_feed_wait(p->feed, max_s);
+}
 
 static enum job_fetch_result poll_fetch(void *ctx, json_t **job, char **raw, char *err,
                                         size_t errlen)
@@ -153,11 +161,20 @@ int cmd_job_start(const struct cli_args *a, struct cli_session *s)
         cli_error("out of memory");
         return 1;
     }
-    struct poll_ctx ctx = { s, url };
-    struct job_source src = { poll_fetch, poll_sleep, &ctx };
+    /* Live progress from the job's event feed; polling when it fails. */
+    const char *fsegs[] = { "job_status_feed", id };
+    char *feed_url = cli_url_build(s->base, fsegs, 2, NULL, 0);
+    struct cli_feed feed;
+    char ferr[256];
+    bool have_feed = feed_url && cli_feed_open(&feed, &s->http, feed_url, ferr, sizeof ferr) == 0;
+    struct poll_ctx ctx = { s, url, have_feed ? &feed : NULL };
+    struct job_source src = { poll_fetch, poll_sleep, &ctx, have_feed ? feed_wait : NULL };
     struct job_wait_result res;
     char err[1024];
     int rc = cli_job_wait(&src, a->poll_interval, talk, stderr, &res, err, sizeof err);
+    if (have_feed)
+        cli_feed_close(&feed);
+    free(feed_url);
     if (rc) {
         cli_error("%s (job %s is still on the server: pushy job status %s)", err, id, id);
         free(url);

@@ -85,6 +85,16 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
 /* The request headers: signature, then ours. */
 static struct curl_slist *request_headers(struct cli_http *c, const char *method,
                                           const char *url, const char *body, size_t body_len,
+                                          const char *accept, char *err, size_t errlen);
+
+void *cli_http_signed_headers(struct cli_http *c, const char *method, const char *url,
+                              const char *accept, char *err, size_t errlen)
+{
+    return request_headers(c, method, url, NULL, 0, accept, err, errlen);
+}
+
+static struct curl_slist *request_headers(struct cli_http *c, const char *method,
+                                          const char *url, const char *body, size_t body_len,
                                           const char *accept, char *err, size_t errlen)
 {
     chef_auth_headers signed_headers = { 0 };

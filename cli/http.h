@@ -45,4 +45,10 @@ int cli_http_request(struct cli_http *c, const char *method, const char *url, co
 
 void cli_response_free(struct cli_response *r);
 
+/* The signed request headers of a body-less request (a struct curl_slist *,
+ * free with curl_slist_free_all), for requests made outside
+ * cli_http_request (the event feed, cli/feed.h). NULL with err. */
+void *cli_http_signed_headers(struct cli_http *c, const char *method, const char *url,
+                              const char *accept, char *err, size_t errlen);
+
 #endif

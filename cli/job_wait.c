@@ -1,5 +1,6 @@
 #include "cli/job_wait.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +15,17 @@ int cli_job_wait(const struct job_source *src, double poll_interval, FILE *progr
     int failures = 0;
     res->job = NULL;
     res->raw = NULL;
+    bool feed = src->wait_event != NULL;
     for (;;) {
-        src->sleep(src->ctx, poll_interval);
-        if (progress) {
-            fputc('.', progress);
-            fflush(progress);
+        if (feed) {
+            if (src->wait_event(src->ctx, JOB_WAIT_FEED_MAX_S) < 0)
+                feed = false; /* ended (the job is done) or unusable: fetch now, then poll */
+        } else {
+            src->sleep(src->ctx, poll_interval);
+            if (progress) {
+                fputc('.', progress);
+                fflush(progress);
+            }
         }
         json_t *job = NULL;
         char *raw = NULL;

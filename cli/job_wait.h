@@ -1,9 +1,11 @@
 /* Waiting for a job to finish, for `pushy job start` (unless --nowait).
- * This is the one place that decides how to wait: today it polls
- * GET jobs/ID every poll interval, printing "." per poll and the status
- * line (cli/progress.h) whenever it changes, like knife. (Issue 7 moves
- * this to the job's SSE feed.) The fetching and sleeping are callbacks so
- * the loop is tested without a server. */
+ * This is the one place that decides how to wait. With an event source
+ * (wait_event, the job's SSE feed job_status_feed/ID), it GETs the job
+ * each time events arrive (or every JOB_WAIT_FEED_MAX_S without any) and
+ * prints the status line (cli/progress.h) whenever it changes; when the
+ * feed is unavailable or ends, it falls back to polling GET jobs/ID every
+ * poll interval, printing "." per poll, like knife. The fetching, waiting
+ * and sleeping are callbacks so the loop is tested without a server. */
 #ifndef PUSHY_CLI_JOB_WAIT_H
 #define PUSHY_CLI_JOB_WAIT_H
 
@@ -24,7 +26,12 @@ struct job_source {
                                    size_t errlen);
     void (*sleep)(void *ctx, double seconds);
     void *ctx;
+    /* Optional (NULL: poll). Waits up to max_s for job events: 1 when some
+     * arrived, 0 on timeout, -1 when the feed is unavailable or ended. */
+    int (*wait_event)(void *ctx, double max_s);
 };
+
+#define JOB_WAIT_FEED_MAX_S 30.0
 
 /* Consecutive transient failures tolerated while polling. */
 #define JOB_WAIT_MAX_RETRIES 5

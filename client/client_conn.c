@@ -191,7 +191,10 @@ void pcl_on_dealer(struct client *c)
             struct wire_server_msg m;
             struct wire_error e;
             if (wire_server_command_parse(zmq_msg_data(&h), zmq_msg_size(&h), zmq_msg_data(&b),
-                                          zmq_msg_size(&b), (size_t)c->rc.max_body_size,
+                                          /* a commit may carry a job file of up to
+                                           * 100,000 bytes, JSON-escaped (issue 7) */
+                                          zmq_msg_size(&b),
+                                          (size_t)c->rc.max_body_size + 6 * PC_JOB_FILE_MAX,
                                           c->rc.session_key, time_wall(),
                                           c->rc.max_message_skew, &m, &e) != WIRE_OK) {
                 pcl_droplog(&c->drop_cmd, c->set->node_name, "command", &e);

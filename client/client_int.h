@@ -16,6 +16,7 @@
 #include "client/client.h"
 #include "client/http.h"
 #include "client/job_sm.h"
+#include "client/job_opts.h"
 #include "client/proc.h"
 #include "client/remote_config.h"
 #include "client/session.h"
@@ -74,6 +75,8 @@ struct client {
 
     struct pc_job_sm sm;
     char **job_argv;       /* the committed command */
+    struct pc_job_opts job_opts; /* the committed job's options (issue 7) */
+    struct pc_job_opts run_opts; /* the running job's (its file is deleted at the end) */
     struct pc_proc proc;   /* the running job */
     int64_t pipe_deadline; /* after the process exited */
     pid_t linger_pid;      /* an aborted job's group, being killed */

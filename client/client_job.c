@@ -24,6 +24,10 @@ static void reply(struct client *c, const struct pc_job_action *a, bool with_out
     json_t *msg = with_output ? pc_report_event(&c->ident, a->reply, id, &c->proc.out,
                                                 &c->proc.err, c->max_out_body)
                               : pc_report_event(&c->ident, a->reply, id, NULL, NULL, 0);
+    /* Pushy's extension: why a commit or run was refused (the original
+     * server ignores unknown fields; Pushy's shows it in the job's events). */
+    if (msg && a->reason && (a->reply == WIRE_MSG_NACK_COMMIT || a->reply == WIRE_MSG_NACK_RUN))
+        json_object_set_new(msg, "reason", json_string(a->reason));
     LOG_INFO("node=%s job=%s reply %s", c->set->node_name, id ? id : "null",
              wire_msg_type_name(a->reply));
     pcl_enqueue(c, msg);
@@ -33,6 +37,13 @@ void pcl_drop_committed(struct client *c)
 {
     pc_argv_free(c->job_argv);
     c->job_argv = NULL;
+    pc_job_opts_free(&c->job_opts);
+}
+
+/* The running job's options: its file is deleted. */
+static void drop_run_opts(struct client *c)
+{
+    pc_job_opts_free(&c->run_opts);
 }
 
 static void kill_job(struct client *c)
@@ -50,6 +61,7 @@ static void kill_job(struct client *c)
         pc_kill_group(pid, SIGKILL);
     }
     pc_proc_release(&c->proc);
+    drop_run_opts(c);
     c->pipe_deadline = 0;
 }
 
@@ -63,23 +75,24 @@ static void after_job(struct client *c)
 
 /* The whitelist entry's argv for a commit, or a reason to refuse. */
 static const char *vet_commit(struct client *c, const struct wire_server_msg *m, char ***argv,
-                              char *why, size_t cap)
+                              struct pc_job_opts *opts, char *why, size_t cap)
 {
     *argv = NULL;
+    memset(opts, 0, sizeof *opts);
     if (m->invalid || !m->command)
         return NULL; /* job_sm nacks it */
     if (c->linger_pid)
         return "the previous job's process is still being killed";
-    /* Job options come with issue 7; until then refuse rather than ignore. */
-    const char *opt = m->user ? "user" : m->dir ? "dir" : m->file ? "file"
-                      : (m->env && json_object_size(m->env) > 0) ? "env" : NULL;
-    if (opt) {
-        snprintf(why, cap, "job option '%s' is not supported by this pushy-client", opt);
-        return why;
-    }
     switch (pc_whitelist_lookup(&c->set->whitelist, m->command, argv, why, cap)) {
-    case PC_WL_OK:
-        return NULL;
+    case PC_WL_OK: {
+        /* The job options (client/job_opts.h): user, dir, env, file. */
+        const char *r = pc_job_opts_vet(m->user, m->dir, m->env, m->file, opts, why, cap);
+        if (r) {
+            pc_argv_free(*argv);
+            *argv = NULL;
+        }
+        return r;
+    }
     case PC_WL_NOT_FOUND: {
         char shown[128];
         snprintf(why, cap, "command '%s' is not in the whitelist",
@@ -93,18 +106,29 @@ static const char *vet_commit(struct client *c, const struct wire_server_msg *m,
 
 static void start_job(struct client *c)
 {
-    char **env = pc_job_env(environ, c->set->node_name, c->sm.job_id);
     char err[256] = "out of memory";
     size_t limit = c->max_out_body;
+    drop_run_opts(c);
+    c->run_opts = c->job_opts; /* moved: the file lives until the job ends */
+    memset(&c->job_opts, 0, sizeof c->job_opts);
+    struct pc_job_opts *o = &c->run_opts;
+    char **env = NULL;
+    if (pc_job_opts_write_file(o, c->set->file_dir, err, sizeof err) == 0)
+        env = pc_job_env_build(environ, o->env, o->switch_user ? o->user : NULL, o->home,
+                               o->file_path, c->set->node_name, c->sm.job_id);
+    struct pc_spawn_user as = { o->uid, o->gid, o->groups, o->ngroups };
     if (env && c->job_argv &&
-        pc_proc_spawn(&c->proc, c->job_argv, env, NULL, limit, err, sizeof err) == 0) {
-        LOG_INFO("node=%s job=%s started '%s' as pid %d", c->set->node_name, pcl_jid(c),
-                 c->job_argv[0], (int)c->proc.pid);
+        pc_proc_spawn_as(&c->proc, c->job_argv, env, o->dir, o->switch_user ? &as : NULL, limit,
+                         err, sizeof err) == 0) {
+        LOG_INFO("node=%s job=%s started '%s' as pid %d%s%s%s%s", c->set->node_name, pcl_jid(c),
+                 c->job_argv[0], (int)c->proc.pid, o->switch_user ? " as user " : "",
+                 o->switch_user ? o->user : "", o->dir ? " in " : "", o->dir ? o->dir : "");
         pc_env_free(env);
         pcl_drop_committed(c);
         return;
     }
     pc_env_free(env);
+    drop_run_opts(c);
     LOG_WARN("node=%s job=%s could not start the command: %s", c->set->node_name, pcl_jid(c), err);
     /* report it as a failed run, with the reason as stderr */
     pc_proc_init(&c->proc);
@@ -138,6 +162,7 @@ void pcl_finish_job(struct client *c)
     pc_job_step(&c->sm, &ev, &a);
     reply(c, &a, capture);
     pc_proc_release(&c->proc);
+    drop_run_opts(c);
     c->pipe_deadline = 0;
     after_job(c);
 }
@@ -148,6 +173,7 @@ void pcl_on_command(struct client *c, const struct wire_server_msg *m)
     struct pc_job_action a;
     char why[256];
     char **argv = NULL;
+    struct pc_job_opts opts = { 0 };
     switch (m->type) {
     case WIRE_MSG_COMMIT:
         ev.type = PC_IN_COMMIT;
@@ -155,7 +181,7 @@ void pcl_on_command(struct client *c, const struct wire_server_msg *m)
         ev.server_online = c->live.online;
         ev.capture = m->capture;
         if (c->sm.state == PC_JOB_IDLE)
-            ev.refused = vet_commit(c, m, &argv, why, sizeof why);
+            ev.refused = vet_commit(c, m, &argv, &opts, why, sizeof why);
         break;
     case WIRE_MSG_RUN: ev.type = PC_IN_RUN; break;
     case WIRE_MSG_ABORT: ev.type = PC_IN_ABORT; break;
@@ -175,8 +201,11 @@ void pcl_on_command(struct client *c, const struct wire_server_msg *m)
         pcl_drop_committed(c);
         c->job_argv = argv;
         argv = NULL;
+        c->job_opts = opts;
+        memset(&opts, 0, sizeof opts);
     }
     pc_argv_free(argv);
+    pc_job_opts_free(&opts);
     if (m->type == WIRE_MSG_ABORT)
         pcl_drop_committed(c);
     reply(c, &a, false);
@@ -224,6 +253,8 @@ void pcl_stop_job(struct client *c)
         waitpid(pids[i], NULL, WNOHANG);
     }
     pc_proc_release(&c->proc);
+    drop_run_opts(c);
+    pc_job_opts_free(&c->job_opts);
 }
 
 /* The job's timers: children to reap, the SIGKILL of an aborted job, the

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -66,6 +67,111 @@ static void close_fd(int *fd)
     if (*fd >= 0)
         close(*fd);
     *fd = -1;
+}
+
+/* argv0 looked up in PATH (of the client), for the fork path. */
+static char *find_program(const char *argv0)
+{
+    if (strchr(argv0, '/'))
+        return strdup(argv0);
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        char *full = NULL;
+        if (asprintf(&full, "%.*s/%s", (int)n, n ? p : ".", argv0) < 0)
+            return NULL;
+        if (access(full, X_OK) == 0)
+            return full;
+        free(full);
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return NULL;
+}
+
+/* The child of the fork path: only system calls until execve. Exits 127
+ * (with a line on its stderr, the job's captured stderr) on failure. */
+static void child_as(const char *prog, char *const argv[], char *const envp[], const char *dir,
+                     const struct pc_spawn_user *u, int out_w, int err_w)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    const char *step = "stdin";
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+        goto fail;
+    step = "setsid";
+    if (setsid() < 0)
+        goto fail;
+    step = "groups";
+    if (setgroups((size_t)u->ngroups, u->groups) != 0 || setgid(u->gid) != 0)
+        goto fail;
+    step = "uid";
+    if (setuid(u->uid) != 0)
+        goto fail;
+    step = "directory";
+    if (dir && chdir(dir) != 0)
+        goto fail;
+    closefrom(3);
+    step = "exec";
+    execve(prog, argv, envp);
+fail:;
+    char msg[160];
+    int n = snprintf(msg, sizeof msg, "pushy-client: cannot start the command (%s): %s\n", step,
+                     strerror(errno));
+    if (n > 0)
+        (void)!write(2, msg, (size_t)n);
+    _exit(127);
+}
+
+int pc_proc_spawn_as(struct pc_proc *p, char *const argv[], char *const envp[], const char *dir,
+                     const struct pc_spawn_user *user, size_t capture_limit, char *err,
+                     size_t errlen)
+{
+    if (!user)
+        return pc_proc_spawn(p, argv, envp, dir, capture_limit, err, errlen);
+    pc_proc_init(p);
+    char *prog = find_program(argv[0]);
+    if (!prog) {
+        snprintf(err, errlen, "%s: not found in PATH", argv[0]);
+        return -1;
+    }
+    int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+        fcntl(out[0], F_SETFL, O_NONBLOCK) != 0 || fcntl(errp[0], F_SETFL, O_NONBLOCK) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        goto fail;
+    }
+    if (pid == 0)
+        child_as(prog, argv, envp, dir, user, out[1], errp[1]);
+    free(prog);
+    close_fd(&out[1]);
+    close_fd(&errp[1]);
+    p->pid = pid;
+    p->out_fd = out[0];
+    p->err_fd = errp[0];
+    pc_capture_init(&p->out, capture_limit);
+    pc_capture_init(&p->err, capture_limit);
+    return 0;
+fail:
+    free(prog);
+    close_fd(&out[0]);
+    close_fd(&errp[0]);
+    close_fd(&out[1]);
+    close_fd(&errp[1]);
+    return -1;
 }
 
 int pc_proc_spawn(struct pc_proc *p, char *const argv[], char *const envp[], const char *dir,

@@ -9,7 +9,14 @@ int batch_init(struct batch *b)
 {
     memset(b, 0, sizeof *b);
     b->events = json_array();
-    return b->events ? 0 : -1;
+    b->outputs = json_array();
+    if (!b->events || !b->outputs) {
+        json_decref(b->events);
+        json_decref(b->outputs);
+        b->events = b->outputs = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 void batch_clear(struct batch *b)
@@ -18,6 +25,7 @@ void batch_clear(struct batch *b)
         free(b->nodes[i].node);
     b->njobs = b->nnodes = 0;
     json_array_clear(b->events);
+    json_array_clear(b->outputs);
     b->first_ms = 0;
     b->seq = 0;
 }
@@ -28,17 +36,20 @@ void batch_free(struct batch *b)
     free(b->jobs);
     free(b->nodes);
     json_decref(b->events);
+    json_decref(b->outputs);
     memset(b, 0, sizeof *b);
 }
 
 bool batch_empty(const struct batch *b)
 {
-    return b->njobs == 0 && b->nnodes == 0 && json_array_size(b->events) == 0;
+    return b->njobs == 0 && b->nnodes == 0 && json_array_size(b->events) == 0 &&
+           json_array_size(b->outputs) == 0;
 }
 
 size_t batch_updates(const struct batch *b)
 {
-    return b->njobs + b->nnodes;
+    /* An output weighs more: a batch of them is flushed sooner. */
+    return b->njobs + b->nnodes + BATCH_OUTPUT_WEIGHT * json_array_size(b->outputs);
 }
 
 static void touch(struct batch *b, int64_t now_ms)
@@ -104,6 +115,18 @@ int batch_add_event(struct batch *b, json_t *event, int64_t now_ms)
         return -1;
     bool was_empty = batch_empty(b);
     if (json_array_append(b->events, event))
+        return -1;
+    if (was_empty)
+        b->first_ms = now_ms;
+    return 0;
+}
+
+int batch_add_output(struct batch *b, json_t *output, int64_t now_ms)
+{
+    if (!output)
+        return -1;
+    bool was_empty = batch_empty(b);
+    if (json_array_append(b->outputs, output))
         return -1;
     if (was_empty)
         b->first_ms = now_ms;

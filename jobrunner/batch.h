@@ -20,6 +20,7 @@
 
 #define BATCH_MAX_UPDATES 500
 #define BATCH_MAX_DELAY_MS 20
+#define BATCH_OUTPUT_WEIGHT 10 /* one captured output counts as this many updates */
 
 struct batch_job_upd {
     char job_id[JOB_ID_LEN + 1];
@@ -41,7 +42,10 @@ struct batch {
     size_t njobs, cap_jobs;
     struct batch_node_upd *nodes;
     size_t nnodes, cap_nodes;
-    json_t *events;          /* array, publication order */
+    json_t *events;          /* array, publication order (also stored: job_events) */
+    json_t *outputs;         /* array of captured outputs (job_output rows):
+                                {"job_id","node","stdout","stderr" (base64),
+                                 "stdout_truncated","stderr_truncated"} */
     int64_t first_ms;        /* when the batch became non-empty */
     size_t seq;
 };
@@ -57,6 +61,7 @@ int batch_add_job(struct batch *b, const char *job_id, enum job_state status, in
 int batch_add_node(struct batch *b, const char *job_id, const char *node,
                    enum job_node_state status, int64_t at_us, int64_t now_ms);
 int batch_add_event(struct batch *b, json_t *event, int64_t now_ms); /* borrowed */
+int batch_add_output(struct batch *b, json_t *output, int64_t now_ms); /* borrowed */
 
 bool batch_empty(const struct batch *b);
 size_t batch_updates(const struct batch *b); /* job + node updates pending */

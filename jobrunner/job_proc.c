@@ -17,6 +17,7 @@
 #include "jobrunner/job_actions.h"
 #include "jobrunner/job_fsm.h"
 #include "jobrunner/job_link.h"
+#include "jobrunner/job_output.h"
 #include "shared/bus.h"
 #include "shared/log.h"
 #include "shared/timefmt.h"
@@ -38,6 +39,11 @@ struct jp {
     int link, sig;
     struct line_buf in;
     bool link_gone;
+    bool capture;
+    /* A nack's reason (Pushy's client sends one), added to that node's
+     * quorum_vote/run_complete event of the same step. */
+    char reason_node[256];
+    char reason[256];
 };
 
 /* ---- setup ---- */
@@ -61,6 +67,7 @@ static int build_messages(struct jp *p)
         .file = opt_str(o, "file"),
         .capture = json_is_true(json_object_get(o, "capture_output")),
     };
+    p->capture = c.capture;
     p->msg[JOB_SEND_COMMIT] = wire_msg_commit(&c);
     p->msg[JOB_SEND_RUN] = wire_msg_run(p->spec->job_id);
     p->msg[JOB_SEND_ABORT] = wire_msg_abort(p->spec->job_id);
@@ -142,6 +149,18 @@ static int execute(struct jp *p)
         LOG_ERROR("job=%s: out of memory", p->spec->job_id);
         return -1;
     }
+    if (p->reason[0]) {
+        size_t i;
+        json_t *ev;
+        json_array_foreach(p->out.events, i, ev) {
+            const char *node = json_string_value(json_object_get(ev, "node"));
+            const char *name = json_string_value(json_object_get(ev, "event"));
+            if (node && name && !strcmp(node, p->reason_node) &&
+                (!strcmp(name, "quorum_vote") || !strcmp(name, "run_complete")))
+                json_object_set_new(ev, "reason", json_string(p->reason));
+        }
+        p->reason[0] = p->reason_node[0] = '\0';
+    }
     size_t i;
     json_t *r;
     json_array_foreach(p->out.reports, i, r) {
@@ -190,6 +209,28 @@ static void on_reply(struct jp *p, json_t *m)
     enum job_fsm_result r =
         job_fsm_reply(p->fsm, time_now_ms(), node, json_string_value(jid), job_msg_from_type(reply));
     log_result(p, reply, node, r);
+    if (r != JOB_FSM_OK)
+        return;
+    const char *why = json_string_value(json_object_get(m, "reason"));
+    if (why && (!strcmp(reply, "nack_commit") || !strcmp(reply, "nack_run"))) {
+        LOG_INFO("job=%s node=%s %s: %.200s", p->spec->job_id, node, reply, why);
+        snprintf(p->reason_node, sizeof p->reason_node, "%s", node);
+        snprintf(p->reason, sizeof p->reason, "%.200s", why);
+        /* Keep the event data clean text. */
+        for (char *c = p->reason; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
+    }
+    if (p->capture && (!strcmp(reply, "succeeded") || !strcmp(reply, "failed"))) {
+        /* Before the node's state report (written by execute): whoever sees
+         * the node finished finds its output. */
+        json_t *rep = job_output_report(node, m);
+        if (rep && job_link_write(p->link, rep))
+            LOG_ERROR("job=%s node=%s: output not handed to jobrunner", p->spec->job_id, node);
+        else if (!rep && (json_object_get(m, "stdout") || json_object_get(m, "stdout_b64")))
+            LOG_ERROR("job=%s node=%s: output dropped (out of memory)", p->spec->job_id, node);
+        json_decref(rep);
+    }
 }
 
 static void on_node_event(struct jp *p, json_t *m)

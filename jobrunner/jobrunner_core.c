@@ -47,6 +47,26 @@ int jr_apply_report(struct jobrunner *jr, struct jr_child *c, const char *line, 
             batch_add_node(&jr->batch, c->job_id, node, (enum job_node_state)st, at_us, now_ms))
             goto out;
         LOG_DEBUG("job=%s node=%s status=%s", c->job_id, node, status);
+    } else if (!strcmp(type, "node_output")) {
+        /* Captured output (base64), stored with the batch (job_output). */
+        const char *node = json_string_value(json_object_get(m, "node"));
+        json_t *o = json_object_get(m, "stdout"), *er = json_object_get(m, "stderr");
+        if (!node || !wire_valid_name(node, strlen(node)) || (o && !json_is_string(o)) ||
+            (er && !json_is_string(er))) {
+            LOG_ERROR("job=%s: malformed node_output report", c->job_id);
+            goto out;
+        }
+        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "job_id", c->job_id, "node",
+                                node, "stdout", o ? json_string_value(o) : "", "stderr",
+                                er ? json_string_value(er) : "", "stdout_truncated",
+                                json_is_true(json_object_get(m, "stdout_truncated")),
+                                "stderr_truncated",
+                                json_is_true(json_object_get(m, "stderr_truncated")));
+        int bad = !row || batch_add_output(&jr->batch, row, now_ms);
+        json_decref(row);
+        if (bad)
+            goto out;
+        LOG_DEBUG("job=%s node=%s: output captured", c->job_id, node);
     } else if (!strcmp(type, "event")) {
         json_t *ev = json_object_get(m, "event");
         if (!json_is_object(ev) || batch_add_event(&jr->batch, ev, now_ms))

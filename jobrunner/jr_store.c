@@ -80,14 +80,59 @@ out:
     return rc;
 }
 
+/* The events of a batch as job_events rows: per-job seq continues from the
+ * job's last one; start and job_complete also get the next org_seq of
+ * their org (org_event_counters). data = the event minus its envelope. */
+static const char *const EVENTS_SQL =
+    "WITH u AS ("
+    "  SELECT (e->>'job_id')::bpchar AS job_id, e->>'event' AS name,"
+    "         e - 'type' - 'org' - 'job_id' - 'event' AS data, i,"
+    "         (e->>'event') IN ('start', 'job_complete') AS org_ev"
+    "  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(e, i)),"
+    " n AS ("
+    "  SELECT u.*, j.org_id,"
+    "    coalesce((SELECT max(x.seq) FROM job_events x WHERE x.job_id = u.job_id), 0)"
+    "      + row_number() OVER (PARTITION BY u.job_id ORDER BY u.i) AS seq,"
+    "    row_number() OVER (PARTITION BY j.org_id, u.org_ev ORDER BY u.i) AS org_rank"
+    "  FROM u JOIN jobs j ON j.id = u.job_id),"
+    " cnt AS (SELECT org_id, count(*) AS k FROM n WHERE org_ev GROUP BY org_id),"
+    " c AS ("
+    "  INSERT INTO org_event_counters AS oc (org_id, last_seq) SELECT org_id, k FROM cnt"
+    "  ON CONFLICT (org_id) DO UPDATE SET last_seq = oc.last_seq + excluded.last_seq"
+    "  RETURNING oc.org_id, oc.last_seq)"
+    "INSERT INTO job_events (org_id, job_id, seq, org_seq, name, data)"
+    " SELECT n.org_id, n.job_id, n.seq,"
+    "   CASE WHEN n.org_ev THEN c.last_seq - cnt.k + n.org_rank END, n.name, n.data"
+    " FROM n LEFT JOIN cnt ON cnt.org_id = n.org_id AND n.org_ev"
+    " LEFT JOIN c ON c.org_id = n.org_id AND n.org_ev";
+
+/* Captured outputs: the last one per (job, node) in the batch wins. */
+static const char *const OUTPUTS_SQL =
+    "INSERT INTO job_output AS o (job_id, node_name, stdout, stderr, stdout_truncated,"
+    " stderr_truncated)"
+    " SELECT DISTINCT ON (e->>'job_id', e->>'node') e->>'job_id', e->>'node',"
+    "   decode(coalesce(e->>'stdout', ''), 'base64'), decode(coalesce(e->>'stderr', ''), 'base64'),"
+    "   coalesce((e->>'stdout_truncated')::boolean, false),"
+    "   coalesce((e->>'stderr_truncated')::boolean, false)"
+    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(e, i)"
+    " WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = (e->>'job_id')::bpchar)"
+    " ORDER BY e->>'job_id', e->>'node', i DESC"
+    " ON CONFLICT (job_id, node_name) DO UPDATE SET stdout = excluded.stdout,"
+    " stderr = excluded.stderr, stdout_truncated = excluded.stdout_truncated,"
+    " stderr_truncated = excluded.stderr_truncated, created_at = now()";
+
 int store_flush(struct db *db, struct batch *b)
 {
     batch_compact(b);
-    if (b->njobs == 0 && b->nnodes == 0)
+    size_t nev = json_array_size(b->events), nout = json_array_size(b->outputs);
+    if (b->njobs == 0 && b->nnodes == 0 && nev == 0 && nout == 0)
         return 0;
     char *ji = NULL, *js = NULL, *ja = NULL, *nj = NULL, *nn = NULL, *ns = NULL, *na = NULL;
+    char *evs = NULL, *outs = NULL;
     int rc = -1;
-    if (batch_job_params(b, &ji, &js, &ja) || batch_node_params(b, &nj, &nn, &ns, &na)) {
+    if (batch_job_params(b, &ji, &js, &ja) || batch_node_params(b, &nj, &nn, &ns, &na) ||
+        (nev && !(evs = json_dumps(b->events, JSON_COMPACT))) ||
+        (nout && !(outs = json_dumps(b->outputs, JSON_COMPACT)))) {
         LOG_ERROR("flush: out of memory");
         goto out;
     }
@@ -111,13 +156,18 @@ int store_flush(struct db *db, struct batch *b)
                     "AS u(job_id, node, status, at_us) "
                     "WHERE n.job_id = u.job_id AND n.node_name = u.node",
                     4, pn)) ||
+        (nout && db_command(db, "job outputs", OUTPUTS_SQL, 1, (const char *const[]){ outs })) ||
+        (nev && db_command(db, "job events", EVENTS_SQL, 1, (const char *const[]){ evs })) ||
         db_command(db, "commit", "COMMIT", 0, NULL)) {
         rollback(db);
         goto out;
     }
-    LOG_DEBUG("flush: %zu job and %zu node updates written", b->njobs, b->nnodes);
+    LOG_DEBUG("flush: %zu job and %zu node updates, %zu events, %zu outputs written", b->njobs,
+              b->nnodes, nev, nout);
     rc = 0;
 out:
+    free(evs);
+    free(outs);
     free(ji);
     free(js);
     free(ja);

@@ -207,7 +207,7 @@ test_e_bad_requests_are_400_naming_the_field() {
     expect400 '{"command":["ok"],"nodes":["n1"]}' "command"
     expect400 '{"command":"ok","nodes":"n1"}' "nodes"
     expect400 '{"command":"ok","nodes":["n1"],"capture_output":"yes"}' "capture_output"
-    expect400 '{"command":"ok","nodes":["n1"],"env":{"A":1}}' "environment"
+    expect400 '{"command":"ok","nodes":["n1"],"env":{"A":1}}' "invalid env supplied"
     expect400 '{"command":"ok","search":"role:web"}' "'search' is not supported yet"
     assert_eq "$before" "$(db_psql -c "SELECT count(*) FROM jobs")" "no job created by a 400"
 }

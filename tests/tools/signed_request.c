@@ -14,10 +14,13 @@
  *   --omit NAME           do not send header NAME (repeatable)
  *   -H 'Name: value'      add or replace a header after signing (repeatable)
  *   -i                    print the response headers after the status line
+ *   --max-time S          stop reading after S seconds (event streams); the
+ *                         request is then sent as HTTP/1.0 (no chunked body)
  *   --session-key         decrypt encoded_session_key of a config reply with
  *                         --key and print "session_key=HEX" as a last line
  * Exit status: 0 when a response came back, 1 otherwise, 2 bad usage. */
 #include <errno.h>
+#include <poll.h>
 #include <jansson.h>
 #include <netdb.h>
 #include <openssl/evp.h>
@@ -40,6 +43,7 @@
 struct opts {
     const char *key, *user, *version, *api_version, *body_file, *send_body, *send_path;
     long time_offset;
+    double max_time;
     const char *omit[MAX_EXTRA];
     int nomit;
     const char *extra[MAX_EXTRA];
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--version") && has) o.version = argv[++i];
         else if (!strcmp(a, "--server-api-version") && has) o.api_version = argv[++i];
         else if (!strcmp(a, "--time-offset") && has) o.time_offset = atol(argv[++i]);
+        else if (!strcmp(a, "--max-time") && has) o.max_time = atof(argv[++i]);
         else if (!strcmp(a, "--body-file") && has) o.body_file = argv[++i];
         else if (!strcmp(a, "--send-body") && has) o.send_body = argv[++i];
         else if (!strcmp(a, "--send-path") && has) o.send_path = argv[++i];
@@ -228,9 +233,9 @@ int main(int argc, char **argv)
 
     struct buf req = { 0 };
     char line[1024];
-    snprintf(line, sizeof line, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n"
+    snprintf(line, sizeof line, "%s %s HTTP/1.%d\r\nHost: %s:%s\r\nConnection: close\r\n"
              "Accept: application/json\r\nX-Chef-Version: 18.0.0\r\n",
-             method, o.send_path ? o.send_path : path, host, port);
+             method, o.send_path ? o.send_path : path, o.max_time > 0 ? 0 : 1, host, port);
     int bad = puts_b(&req, line);
     for (size_t h = 0; h < hdrs.count; h++) {
         if (omitted(&o, hdrs.items[h].name))
@@ -271,9 +276,21 @@ int main(int argc, char **argv)
     struct buf resp = { 0 };
     char chunk[8192];
     ssize_t n;
-    while ((n = recv(fd, chunk, sizeof chunk, 0)) > 0)
-        if (put(&resp, chunk, (size_t)n))
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (o.max_time > 0) {
+            struct timespec t1;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double left = o.max_time - ((double)(t1.tv_sec - t0.tv_sec) +
+                                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+            struct pollfd pfd = { .fd = fd, .events = POLLIN };
+            if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+                break;
+        }
+        if ((n = recv(fd, chunk, sizeof chunk, 0)) <= 0 || put(&resp, chunk, (size_t)n))
             break;
+    }
     close(fd);
     free(req.p);
     if (!resp.p) {

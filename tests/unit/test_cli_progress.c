@@ -137,7 +137,7 @@ static int run_script(struct script *s, char **progress, char **warnings,
     size_t plen, wlen;
     FILE *p = open_memstream(progress, &plen);
     FILE *w = open_memstream(warnings, &wlen);
-    struct job_source src = { fake_fetch, fake_sleep, s };
+    struct job_source src = { fake_fetch, fake_sleep, s, NULL };
     int rc = cli_job_wait(&src, 0.25, p, w, res, err, errlen);
     fclose(p);
     fclose(w);

@@ -484,15 +484,15 @@ Test(client_loop, protocol_end_to_end)
     cr_expect_str_eq(json_string_value(json_object_get(done, "stdout")), "hello\n");
     cr_expect_str_eq(json_string_value(json_object_get(done, "stderr")), "");
 
-    /* not whitelisted, unsupported option, run without commit */
+    /* not whitelisted, a user the node does not have, run without commit */
     send_cmd(commit("j2", "rm -rf /", false));
     expect_reply(&at, "nack_commit", "j2");
-    struct wire_commit cu = { .job_id = "j3", .server = "s", .command = "ok", .user = "root" };
+    struct wire_commit cu = { .job_id = "j3", .server = "s", .command = "ok", .user = "no-such-user-pushy" };
     send_cmd(wire_msg_commit(&cu));
     expect_reply(&at, "nack_commit", "j3");
     send_cmd(wire_msg_run("j4"));
     expect_reply(&at, "nack_run", "j4");
-    await_log("job option 'user' is not supported", 1000);
+    await_log("user 'no-such-user-pushy' does not exist on this node", 1000);
 
     /* abort a running command: its process group is killed */
     send_cmd(commit("j5", "sleep", false));

@@ -214,11 +214,48 @@ Test(job_request, option_type_errors)
     refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"user\":\"a\\nb\"}", "invalid user");
     refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"dir\":false}", "invalid dir");
     refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"dir\":\"\"}", "invalid dir");
-    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":[]}", "invalid environment");
-    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":\"A=1\"}", "invalid environment");
-    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"A\":1}}", "invalid environment value for 'A'");
-    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"A=B\":\"1\"}}", "invalid environment variable name");
-    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"\":\"1\"}}", "invalid environment variable name");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":[]}", "invalid env supplied");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":\"A=1\"}", "invalid env supplied");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"A\":1}}", "invalid env supplied: value of 'A'");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"A=B\":\"1\"}}", "invalid env supplied: variable name");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"\":\"1\"}}", "invalid env supplied: variable name");
+}
+
+Test(job_request, issue7_parameter_table)
+{
+    /* user: a name pattern */
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"user\":\"-rf\"}", "invalid user");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"user\":\"a b\"}", "invalid user");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"user\":\"a/b\"}", "invalid user");
+    accepted("{\"command\":\"x\",\"nodes\":[\"a\"],\"user\":\"deploy.user-1\"}");
+    job_request_free(&req);
+    accepted("{\"command\":\"x\",\"nodes\":[\"a\"],\"user\":\"HOST$\"}");
+    job_request_free(&req);
+    /* dir: absolute */
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"dir\":\"tmp\"}", "invalid dir");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"dir\":\"/a\\tb\"}", "invalid dir");
+    accepted("{\"command\":\"x\",\"nodes\":[\"a\"],\"dir\":\"/var/tmp\"}");
+    cr_assert_str_eq(json_string_value(json_object_get(req.options, "dir")), "/var/tmp");
+    job_request_free(&req);
+    /* env: names, values, total size */
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"1A\":\"1\"}}", "variable name");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"A-B\":\"1\"}}", "variable name");
+    refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"A\":null}}", "value of 'A'");
+    accepted("{\"command\":\"x\",\"nodes\":[\"a\"],\"env\":{\"_A1\":\"v\",\"B\":\"\"}}");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(req.options, "env"), "_A1")), "v");
+    job_request_free(&req);
+    char *big = malloc(JOB_MAX_ENV_TOTAL + 1);
+    memset(big, 'v', JOB_MAX_ENV_TOTAL);
+    big[JOB_MAX_ENV_TOTAL] = '\0';
+    json_t *b = json_pack("{s:s, s:[s], s:{s:s}}", "command", "x", "nodes", "a", "env", "BIG", big);
+    cr_assert_eq(job_request_parse(b, DEFAULT_TIMEOUT, &req, err, sizeof err), -1);
+    cr_assert(strstr(err, "invalid env supplied: more than"), "%s", err);
+    json_decref(b);
+    free(big);
+    /* capture_output: false is not stored */
+    accepted("{\"command\":\"x\",\"nodes\":[\"a\"],\"capture_output\":false}");
+    cr_assert_null(json_object_get(req.options, "capture_output"));
+    job_request_free(&req);
 }
 
 Test(job_request, file_option)

@@ -1,0 +1,75 @@
+/* Server-Sent Events for the job feeds (GET job_status_feed[/ID]).
+ *
+ * Events are durable in job_events (written by jobrunner with the
+ * transitions): a stream remembers the last id it sent and reads what
+ * follows from the database, so a reader that resumes with Last-Event-ID
+ * misses nothing and sees every event once, in order.
+ *
+ * No thread is held by a waiting reader: the response is a libmicrohttpd
+ * callback response; when it has nothing to send the callback suspends the
+ * connection (MHD_suspend_connection). A hub thread SUBscribes to the
+ * job-events bus and resumes the streams an event concerns; it also resumes
+ * idle streams for a keep-alive comment (every sse_keepalive, default 15 s,
+ * env PUSHY_SSE_KEEPALIVE_MS for tests) and every few seconds as a backstop
+ * for a lost bus message.
+ *
+ * Framing: "event: NAME\nid: job-N\ndata: {json}\n\n"; keep-alive ": keepalive\n\n".
+ * Job feed: events after Last-Event-ID (or all), live ones, closed after
+ * job_complete (or when the job is terminal and every event was sent).
+ * Org feed: start and job_complete of every job of the org (data has "job"),
+ * ids org-N; never closed by the server. */
+#ifndef PUSHY_APID_SSE_H
+#define PUSHY_APID_SSE_H
+
+#include <nng/nng.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct MHD_Connection;
+struct MHD_Response;
+
+enum sse_kind { SSE_JOB, SSE_ORG };
+
+#define SSE_DEFAULT_KEEPALIVE_MS 15000
+#define SSE_BACKSTOP_MS 5000
+#define SSE_FETCH_BATCH 500
+
+/* ---- pure helpers ---- */
+
+/* Parses a Last-Event-ID value "PREFIX-N" (prefix "job" or "org", N a
+ * non-negative decimal that fits a long long). 0 and *n, or -1. */
+int sse_parse_last_id(const char *value, const char *prefix, long long *n);
+
+/* Appends one event frame to a growing buffer (*buf malloc'd, *len,
+ * *cap). id may be NULL. A data value with newlines is split into several
+ * data: lines, as SSE requires. 0 or -1 (out of memory). */
+int sse_frame(char **buf, size_t *len, size_t *cap, const char *event, const char *id,
+              const char *data);
+
+/* ---- streams ---- */
+
+struct sse_stream;
+
+/* A stream for org_id (and job_id for SSE_JOB) that continues after the
+ * event number `after`. org: the org's name (bus events carry names). */
+struct sse_stream *sse_stream_new(enum sse_kind kind, const char *org, const char *org_id,
+                                  const char *job_id, long long after);
+/* Queues a frame to send before anything else (summary, start_of_history). */
+int sse_stream_push(struct sse_stream *s, const char *event, const char *id, const char *data);
+/* The stream ends once what is queued is sent. */
+void sse_stream_finish(struct sse_stream *s);
+void sse_stream_free(struct sse_stream *s); /* only for a stream never given to sse_response */
+
+/* The libmicrohttpd response for s (which it then owns), with the SSE
+ * headers; NULL on failure (s freed). */
+struct MHD_Response *sse_response(struct sse_stream *s, struct MHD_Connection *conn);
+
+/* The hub: 0 or -1. events: the SUB socket dialed to job-events. */
+int sse_hub_start(nng_socket events);
+/* Ends every stream (resumed so that they close) and joins the thread.
+ * Call before stopping the HTTP daemon. */
+void sse_hub_stop(void);
+bool sse_hub_closing(void);
+long sse_keepalive_ms(void);
+
+#endif

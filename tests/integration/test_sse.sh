@@ -1,0 +1,242 @@
+# Issue 7: captured output (GET jobs/ID/output/NODE/stdout|stderr) and the
+# Server-Sent Events feeds (job_status_feed/ID and the org feed), with real
+# pushy-client nodes. Requests are signed by tests/tools/signed_request
+# (--max-time reads an event stream for a while).
+
+ORG=acme
+INTERVAL=500
+NODES="n1 n2 n3"
+export PUSHY_SSE_KEEPALIVE_MS=1000   # keep-alive comments every second
+
+setup_file() {
+    write_config "heartbeat_interval = $INTERVAL" "restart_backoff_ms = 50" \
+        "voting_timeout = 5" "log_level = debug"
+    start_pushy || return 1
+    mkdir -p "$T/keys" "$T/nodes"
+    pushy_ctl org-create "$ORG" || return 1
+    pushy_ctl user-create alice --org "$ORG" --admin -f "$T/keys/alice.pem" || return 1
+    cat > "$T/big.sh" <<'SH'
+head -c 1000000 /dev/zero | tr '\0' 'y'
+echo to-stderr >&2
+SH
+    cat > "$T/bin.sh" <<'SH'
+printf 'A\000B\377C\n'
+SH
+    for n in $NODES; do
+        pushy_ctl client-create "$n" --org "$ORG" -f "$T/keys/$n.pem" || return 1
+        cat > "$T/nodes/$n.rb" <<RB
+chef_server_url "http://127.0.0.1:$API_PORT/organizations/$ORG"
+node_name "$n"
+client_key "$T/keys/$n.pem"
+log_level :debug
+whitelist({
+  "ok" => "true",
+  "hello" => "echo hello from $n",
+  "slow" => "sleep 1",
+  "big" => "sh $T/big.sh",
+  "bin" => "sh $T/bin.sh",
+})
+RB
+        "$PUSHY_BIN/pushy-client" -c "$T/nodes/$n.rb" -L "$T/nodes/$n.log" &
+        track_pid $!
+    done
+    for n in $NODES; do
+        wait_for 30 node_ready "$n" || { echo "node $n never became available"; return 1; }
+    done
+}
+
+node_col() {
+    db_psql -c "SELECT n.$2 FROM nodes n JOIN orgs o ON o.id = n.org_id
+                WHERE o.name = '$ORG' AND n.name = '$1'"
+}
+node_ready() { [ "$(node_col "$1" status):$(node_col "$1" availability)" = up:available ]; }
+O() { echo "$API_URL/organizations/$ORG/pushy$1"; }
+api() {
+    local user=$1 method=$2 path=$3 body=${4:-}
+    shift 4 2>/dev/null || shift $#
+    if [ -n "$body" ]; then
+        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
+            "$method" "$(O "$path")" "$body"
+    else
+        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
+            "$method" "$(O "$path")"
+    fi
+}
+status_of() { head -n 1 <<< "$1"; }
+body_of() { tail -n +2 <<< "$1"; }
+start_job() {
+    local out id
+    out=$(api alice POST /jobs "$1")
+    [ "$(status_of "$out")" = 201 ] || fail "POST jobs $1: $out"
+    id=$(body_of "$out" | jq -r .id)
+    [[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "bad job id in: $out"
+    echo "$id"
+}
+job_json() { body_of "$(api alice GET "/jobs/$1")"; }
+job_is() { [ "$(job_json "$1" | jq -r .status)" = "$2" ]; }
+wait_job() { wait_for "$3" job_is "$1" "$2" || fail "job $1 is not $2: $(job_json "$1")"; }
+
+# feed PATH SECONDS [signed_request options]: the raw event stream
+feed() { local p=$1 s=$2; shift 2; api alice GET "$p" "" --max-time "$s" -i "$@"; }
+# "name id" per event of a stream
+events_of() { awk '/^event: /{e=$2} /^id: /{i=$2} /^data: /{print e, i}' <<< "$1"; }
+
+# ---------------------------------------------------------------------------
+
+test_a_output_is_captured_and_served() {
+    id=$(start_job '{"command":"hello","nodes":["n1","n2"],"capture_output":true}')
+    wait_job "$id" complete 15
+    for n in n1 n2; do
+        out=$(api alice GET "/jobs/$id/output/$n/stdout" "" -i)
+        assert_eq 200 "$(status_of "$out")" "$out"
+        assert_contains "$out" "Content-Type: application/octet-stream"
+        assert_contains "$out" "hello from $n"
+        out=$(api alice GET "/jobs/$id/output/$n/stderr")
+        assert_eq 200 "$(status_of "$out")"
+    done
+    # 404s: unknown node, unknown job, and a job without capture
+    assert_eq 404 "$(status_of "$(api alice GET "/jobs/$id/output/n3/stdout")")"
+    assert_eq 404 "$(status_of "$(api alice GET "/jobs/0123456789abcdef0123456789abcdef/output/n1/stdout")")"
+    id2=$(start_job '{"command":"hello","nodes":["n1"]}')
+    wait_job "$id2" complete 15
+    out=$(api alice GET "/jobs/$id2/output/n1/stdout")
+    assert_eq 404 "$(status_of "$out")" "$out"
+    assert_contains "$out" "no stdout captured"
+}
+
+test_b_large_output_is_truncated_and_the_node_still_succeeds() {
+    id=$(start_job '{"command":"big","nodes":["n1"],"capture_output":true}')
+    wait_job "$id" complete 20
+    assert_eq '["n1"]' "$(job_json "$id" | jq -c .nodes.succeeded)"
+    api alice GET "/jobs/$id/output/n1/stdout" > "$T/big.out"
+    size=$(stat -c %s "$T/big.out")
+    [ "$size" -lt 70000 ] || fail "output not bounded: $size bytes"
+    [ "$size" -gt 1000 ] || fail "output lost: $size bytes"
+    assert_contains "$(tail -c 200 "$T/big.out")" "bytes dropped]"
+    assert_contains "$(head -c 50 "$T/big.out")" "yyyyyyyy"
+    assert_eq t "$(db_psql -c "SELECT stdout_truncated FROM job_output WHERE job_id = '$id'")"
+    assert_eq "to-stderr" "$(body_of "$(api alice GET "/jobs/$id/output/n1/stderr")")"
+}
+
+test_c_binary_output() {
+    id=$(start_job '{"command":"bin","nodes":["n1"],"capture_output":true}')
+    wait_job "$id" complete 15
+    # Pushy's client sends non-UTF-8 output as stdout_b64 too: stored byte-exact
+    hex=$(db_psql -c "SELECT encode(stdout, 'hex') FROM job_output WHERE job_id = '$id'")
+    assert_eq 410042ff430a "$hex"
+    # what the original client sends (text, U+FFFD for bad bytes) is kept as is
+    assert_eq f "$(db_psql -c "SELECT stdout_truncated FROM job_output WHERE job_id = '$id'")"
+    out=$(api alice GET "/jobs/$id/output/n1/stdout")
+    assert_eq 200 "$(status_of "$out")"
+}
+
+test_d_job_feed_shows_every_transition_in_order() {
+    id=$(start_job '{"command":"slow","nodes":["n1","n2","n3"]}')
+    out=$(feed "/job_status_feed/$id" 15)
+    echo "$out"
+    assert_eq 200 "$(status_of "$out")"
+    assert_contains "$out" "Content-Type: text/event-stream"
+    assert_contains "$out" "Cache-Control: no-cache"
+    assert_contains "$out" "X-Accel-Buffering: no"
+    ev=$(events_of "$out")
+    # ids job-1.. in order, no gaps, and the stream ended with job_complete
+    n=$(wc -l <<< "$ev")
+    assert_eq "$(seq -f 'job-%g' 1 "$n" | tr '\n' ' ')" "$(awk '{print $2}' <<< "$ev" | tr '\n' ' ')"
+    assert_eq "start job-1" "$(head -n 1 <<< "$ev")"
+    assert_eq "job_complete job-$n" "$(tail -n 1 <<< "$ev")"
+    for node in n1 n2 n3; do
+        for e in quorum_vote run_start run_complete; do
+            grep -q "\"node\":\"$node\"" <<< "$(grep -A2 "^event: $e" <<< "$out")" ||
+                fail "no $e for $node"
+        done
+    done
+    assert_eq 1 "$(grep -c '^event: quorum_succeeded' <<< "$out")"
+    # order: every vote before quorum_succeeded, every run_start before run_complete of that node
+    names=$(awk '{print $1}' <<< "$ev" | tr '\n' ' ')
+    [[ "$names" =~ ^start\ (quorum_vote\ ){3}quorum_succeeded\ .*job_complete\ $ ]] || fail "order: $names"
+    assert_contains "$(grep '^data: ' <<< "$out" | head -n 1)" '"command":"slow"'
+    assert_contains "$out" '"status":"complete"'
+    # the database has the same events
+    assert_eq "$n" "$(db_psql -c "SELECT count(*) FROM job_events WHERE job_id = '$id'")"
+}
+
+test_e_resume_with_last_event_id() {
+    id=$(start_job '{"command":"slow","nodes":["n1","n2","n3"]}')
+    wait_job "$id" complete 15
+    all=$(events_of "$(feed "/job_status_feed/$id" 5 -H 'Last-Event-ID: job-0')")
+    n=$(wc -l <<< "$all")
+    [ "$n" -ge 10 ] || fail "too few events: $all"
+    part=$(events_of "$(feed "/job_status_feed/$id" 5 -H 'Last-Event-ID: job-4')")
+    assert_eq "$(tail -n +5 <<< "$all")" "$part" "resume after job-4"
+    # finished job without Last-Event-ID: one summary with the nodes
+    out=$(feed "/job_status_feed/$id" 5)
+    assert_eq "summary job-$n" "$(events_of "$out")"
+    assert_contains "$out" '"nodes":{"succeeded":["n1","n2","n3"]}'
+    # unknown job
+    assert_eq 404 "$(status_of "$(feed /job_status_feed/0123456789abcdef0123456789abcdef 3)")"
+}
+
+test_f_live_feed_resumes_mid_job() {
+    id=$(start_job '{"command":"slow","nodes":["n1","n2","n3"]}')
+    first=$(events_of "$(feed "/job_status_feed/$id" 0.3)")
+    last=$(tail -n 1 <<< "$first" | awk '{print $2}')
+    [ -n "$last" ] || fail "no event in the first 0.3 s"
+    rest=$(events_of "$(feed "/job_status_feed/$id" 15 -H "Last-Event-ID: $last")")
+    all=$(events_of "$(feed "/job_status_feed/$id" 5 -H 'Last-Event-ID: job-0')")
+    assert_eq "$all" "$(printf '%s\n%s' "$first" "$rest")" "first part + resumed part = everything"
+}
+
+test_g_org_feed() {
+    # without Last-Event-ID: only what happens after connecting
+    feed /job_status_feed 6 > "$T/org.out" &
+    reader=$!
+    sleep 1
+    id=$(start_job '{"command":"ok","nodes":["n1"]}')
+    wait_job "$id" complete 15
+    wait "$reader"
+    out=$(cat "$T/org.out")
+    echo "$out"
+    ev=$(events_of "$out")
+    assert_eq 2 "$(wc -l <<< "$ev")" "start and job_complete: $ev"
+    assert_eq start "$(head -n 1 <<< "$ev" | awk '{print $1}')"
+    assert_eq job_complete "$(tail -n 1 <<< "$ev" | awk '{print $1}')"
+    assert_contains "$out" "\"job\":\"$id\""
+    assert_contains "$out" ": keepalive"
+    first=$(head -n 1 <<< "$ev" | awk '{print $2}')
+    [[ "$first" =~ ^org-[0-9]+$ ]] || fail "org id: $first"
+    # resume from the start event: exactly the job_complete
+    out=$(feed /job_status_feed 2 -H "Last-Event-ID: $first")
+    assert_eq "$(tail -n 1 <<< "$ev")" "$(events_of "$out")"
+    # unknown id: start_of_history, then everything retained
+    out=$(feed /job_status_feed 2 -H "Last-Event-ID: org-999999")
+    assert_contains "$out" "event: start_of_history"
+    total=$(db_psql -c "SELECT count(*) FROM job_events e JOIN orgs o ON o.id = e.org_id
+                        WHERE o.name = '$ORG' AND org_seq IS NOT NULL")
+    assert_eq "$total" "$(grep -c '^id: org-' <<< "$out")"
+}
+
+test_h_cli_job_start_follows_the_feed() {
+    cat > "$T/knife.rb" <<RB
+node_name "alice"
+client_key "$T/keys/alice.pem"
+chef_server_url "$API_URL/organizations/$ORG"
+RB
+    # a poll interval far longer than the job: only the feed can make it quick
+    start=$(date +%s%N)
+    out=$("$PUSHY_BIN/pushy" -c "$T/knife.rb" job start slow n1 n2 n3 --poll-interval 30 --capture \
+        --with-env '{"A":"b"}' --in-dir /tmp 2>&1)
+    rc=$?
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    echo "$out"
+    assert_eq 0 "$rc" "job start"
+    [ "$ms" -lt 15000 ] || fail "took $ms ms: the feed was not used"
+    assert_contains "$out" "Running (3/3 in progress) ..."
+    assert_contains "$out" "Complete."
+    [[ "$out" =~ Job\ ID:\ ([0-9a-f]{32}) ]] || fail "no job id"
+    id=${BASH_REMATCH[1]}
+    job=$(job_json "$id")
+    assert_eq b "$(jq -r .env.A <<< "$job")"
+    assert_eq /tmp "$(jq -r .dir <<< "$job")"
+    # pushy job output (stdout of `sleep` is empty; --channel stderr works)
+    "$PUSHY_BIN/pushy" -c "$T/knife.rb" job output "$id" n1 --channel stderr || fail "job output"
+}
