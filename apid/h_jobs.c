@@ -17,12 +17,6 @@
 #include "shared/log.h"
 #include "shared/timefmt.h"
 
-void h_jobs_not_implemented(struct api_request *req, struct api_reply *reply)
-{
-    (void)req;
-    api_reply_error(reply, 501, "jobs are not implemented yet");
-}
-
 #define JOB_COLUMNS                                                                       \
     "id, command, status, quorum, run_timeout, options::text, "                           \
     "extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint"

@@ -17,7 +17,4 @@ void h_config_get(struct api_request *req, struct api_reply *reply);
 void h_status_get(struct api_request *req, struct api_reply *reply);
 void h_metrics_get(struct api_request *req, struct api_reply *reply);
 
-/* h_jobs.c */
-void h_jobs_not_implemented(struct api_request *req, struct api_reply *reply);
-
 #endif

@@ -277,7 +277,9 @@ Test(job_actions, long_names_make_smaller_chunks)
     char name[256];
     memset(name, 'x', 250);
     for (int i = 0; i < 5000; i++) {
-        snprintf(name + 250, 6, "%05d", i);
+        for (int d = 4, v = i; d >= 0; d--, v /= 10)
+            name[250 + d] = (char)('0' + v % 10);
+        name[255] = '\0';
         json_array_append_new(nodes, json_string(name));
     }
     size_t end = job_send_chunk_end(nodes, 0);
