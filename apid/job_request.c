@@ -1,4 +1,5 @@
 #include "apid/job_request.h"
+#include "shared/errbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,19 +11,6 @@
 #include "shared/base64.h"
 #include "shared/quorum.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static const char *json_type_name(const json_t *v)
 {
@@ -70,14 +58,14 @@ static int check_keys(const json_t *body, char *err, size_t errlen)
     const json_t *v;
     json_object_foreach((json_t *)body, key, v) {
         if (!strcmp(key, "search"))
-            return fail(err, errlen,
+            return errbuf_fail(err, errlen,
                         "'search' is not supported yet: list the target nodes in 'nodes'");
         bool known = false;
         for (size_t i = 0; i < sizeof allowed_keys / sizeof *allowed_keys; i++)
             known = known || !strcmp(key, allowed_keys[i]);
         if (!known) {
             char safe[64];
-            return fail(err, errlen, "invalid key supplied: '%s' (allowed: command, nodes, "
+            return errbuf_fail(err, errlen, "invalid key supplied: '%s' (allowed: command, nodes, "
                         "quorum, run_timeout, capture_output, user, dir, env, file)",
                         log_safe(key, safe, sizeof safe));
         }
@@ -89,20 +77,20 @@ static int check_command(const json_t *body, struct job_request *r, char *err, s
 {
     const json_t *v = json_object_get(body, "command");
     if (!v)
-        return fail(err, errlen, "invalid command supplied: 'command' is required");
+        return errbuf_fail(err, errlen, "invalid command supplied: 'command' is required");
     if (!json_is_string(v))
-        return fail(err, errlen, "invalid command supplied: 'command' must be a string, not %s",
+        return errbuf_fail(err, errlen, "invalid command supplied: 'command' must be a string, not %s",
                     json_type_name(v));
     if (json_string_length(v) > JOB_MAX_COMMAND)
-        return fail(err, errlen, "invalid command supplied: 'command' is longer than %d bytes",
+        return errbuf_fail(err, errlen, "invalid command supplied: 'command' is longer than %d bytes",
                     JOB_MAX_COMMAND);
     if (json_string_length(v) == 0)
-        return fail(err, errlen, "invalid command supplied: 'command' is empty");
+        return errbuf_fail(err, errlen, "invalid command supplied: 'command' is empty");
     if (!plain_string(v, JOB_MAX_COMMAND))
-        return fail(err, errlen, "invalid command supplied: 'command' contains a NUL character");
+        return errbuf_fail(err, errlen, "invalid command supplied: 'command' contains a NUL character");
     const char *s = json_string_value(v);
     if (s[strspn(s, " \t\r\n")] == '\0')
-        return fail(err, errlen, "invalid command supplied: 'command' is blank");
+        return errbuf_fail(err, errlen, "invalid command supplied: 'command' is blank");
     r->command = s;
     return 0;
 }
@@ -116,28 +104,28 @@ static int check_nodes(const json_t *body, struct job_request *r, char *err, siz
 {
     json_t *v = json_object_get(body, "nodes");
     if (!v)
-        return fail(err, errlen, "at least one node must be supplied: 'nodes' is required");
+        return errbuf_fail(err, errlen, "at least one node must be supplied: 'nodes' is required");
     if (!json_is_array(v))
-        return fail(err, errlen, "invalid nodes supplied: 'nodes' must be an array of node "
+        return errbuf_fail(err, errlen, "invalid nodes supplied: 'nodes' must be an array of node "
                     "names, not %s", json_type_name(v));
     size_t n = json_array_size(v);
     if (n == 0)
-        return fail(err, errlen, "at least one node must be supplied: 'nodes' is empty");
+        return errbuf_fail(err, errlen, "at least one node must be supplied: 'nodes' is empty");
     if (n > JOB_MAX_NODES)
-        return fail(err, errlen, "invalid nodes supplied: more than %d nodes", JOB_MAX_NODES);
+        return errbuf_fail(err, errlen, "invalid nodes supplied: more than %d nodes", JOB_MAX_NODES);
     const char **sorted = malloc(n * sizeof *sorted);
     if (!sorted)
-        return fail(err, errlen, "out of memory");
+        return errbuf_fail(err, errlen, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const json_t *e = json_array_get(v, i);
         const char *name = json_string_value(e);
         if (!name) {
-            rc = fail(err, errlen, "invalid nodes supplied: 'nodes' item %zu must be a "
+            rc = errbuf_fail(err, errlen, "invalid nodes supplied: 'nodes' item %zu must be a "
                       "string, not %s", i, json_type_name(e));
         } else if (strlen(name) != json_string_length(e) || !valid_node_name(name)) {
             char safe[64];
-            rc = fail(err, errlen, "invalid nodes supplied: '%s' is not a valid node name "
+            rc = errbuf_fail(err, errlen, "invalid nodes supplied: '%s' is not a valid node name "
                       "(letters, digits, '_', '.', ':' and '-', at most 255 characters)",
                       log_safe(name, safe, sizeof safe));
         }
@@ -147,7 +135,7 @@ static int check_nodes(const json_t *body, struct job_request *r, char *err, siz
         qsort(sorted, n, sizeof *sorted, cmp_str);
         for (size_t i = 1; i < n && rc == 0; i++)
             if (!strcmp(sorted[i - 1], sorted[i]))
-                rc = fail(err, errlen, "invalid nodes supplied: node '%s' is listed more "
+                rc = errbuf_fail(err, errlen, "invalid nodes supplied: node '%s' is listed more "
                           "than once", sorted[i]);
     }
     free(sorted);
@@ -173,11 +161,11 @@ static int check_quorum(const json_t *body, struct job_request *r, char *err, si
     } else if (json_is_string(v)) {
         rc = quorum_parse(json_string_value(v), r->n_nodes, &q, qerr, sizeof qerr);
     } else {
-        return fail(err, errlen, "invalid type supplied for quorum (expected a node count or "
+        return errbuf_fail(err, errlen, "invalid type supplied for quorum (expected a node count or "
                     "a percentage string like \"80%%\", not %s)", json_type_name(v));
     }
     if (rc)
-        return fail(err, errlen, "%s", qerr);
+        return errbuf_fail(err, errlen, "%s", qerr);
     r->quorum = quorum_required(&q, r->n_nodes);
     return 0;
 }
@@ -196,13 +184,13 @@ static int check_run_timeout(const json_t *body, long dflt, struct job_request *
     else if (json_is_real(v))
         d = json_real_value(v);
     else
-        return fail(err, errlen, "invalid type supplied for run_timeout (expected a number of "
+        return errbuf_fail(err, errlen, "invalid type supplied for run_timeout (expected a number of "
                     "seconds, not %s)", json_type_name(v));
     if (!(d >= 1 && d <= JOB_MAX_RUN_TIMEOUT)) /* also NaN */
-        return fail(err, errlen, "invalid run_timeout supplied: %g; it must be from 1 to %d "
+        return errbuf_fail(err, errlen, "invalid run_timeout supplied: %g; it must be from 1 to %d "
                     "seconds", d, JOB_MAX_RUN_TIMEOUT);
     if (d != (double)(long)d)
-        return fail(err, errlen, "invalid run_timeout supplied: %g is not a whole number of "
+        return errbuf_fail(err, errlen, "invalid run_timeout supplied: %g is not a whole number of "
                     "seconds", d);
     r->run_timeout = (long)d;
     return 0;
@@ -211,29 +199,29 @@ static int check_run_timeout(const json_t *body, long dflt, struct job_request *
 static int check_file(const json_t *v, char *err, size_t errlen)
 {
     if (!json_is_string(v))
-        return fail(err, errlen, "invalid file contents (expected 'base64:...' or 'raw:...', "
+        return errbuf_fail(err, errlen, "invalid file contents (expected 'base64:...' or 'raw:...', "
                     "not %s)", json_type_name(v));
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (n >= 4 && !strncmp(s, "raw:", 4)) {
         if (n - 4 > JOB_MAX_FILE)
-            return fail(err, errlen, "invalid file size (must be <= %d bytes)", JOB_MAX_FILE);
+            return errbuf_fail(err, errlen, "invalid file size (must be <= %d bytes)", JOB_MAX_FILE);
         return 0;
     }
     if (n >= 7 && !strncmp(s, "base64:", 7)) {
         size_t enc = n - 7, cap = enc / 4 * 3 + 4;
         unsigned char *buf = malloc(cap);
         if (!buf)
-            return fail(err, errlen, "out of memory");
+            return errbuf_fail(err, errlen, "out of memory");
         long got = base64_decode(s + 7, enc, buf, cap);
         free(buf);
         if (got < 0)
-            return fail(err, errlen, "invalid file contents (couldn't decode base64 string)");
+            return errbuf_fail(err, errlen, "invalid file contents (couldn't decode base64 string)");
         if (got > JOB_MAX_FILE)
-            return fail(err, errlen, "invalid file size (must be <= %d bytes)", JOB_MAX_FILE);
+            return errbuf_fail(err, errlen, "invalid file size (must be <= %d bytes)", JOB_MAX_FILE);
         return 0;
     }
-    return fail(err, errlen, "invalid file contents (expected 'base64:...' or 'raw:...')");
+    return errbuf_fail(err, errlen, "invalid file contents (expected 'base64:...' or 'raw:...')");
 }
 
 /* [A-Za-z_][A-Za-z0-9_]*, at most JOB_MAX_ENV_KEY bytes. */
@@ -271,7 +259,7 @@ static bool user_name_ok(const json_t *v)
 static int check_env(const json_t *v, char *err, size_t errlen)
 {
     if (!json_is_object(v))
-        return fail(err, errlen, "invalid env supplied: expected an object of strings, not %s",
+        return errbuf_fail(err, errlen, "invalid env supplied: expected an object of strings, not %s",
                     json_type_name(v));
     const char *key;
     const json_t *val;
@@ -279,15 +267,15 @@ static int check_env(const json_t *v, char *err, size_t errlen)
     json_object_foreach((json_t *)v, key, val) {
         char safe[64];
         if (!env_name_ok(key))
-            return fail(err, errlen, "invalid env supplied: variable name '%s' (expected "
+            return errbuf_fail(err, errlen, "invalid env supplied: variable name '%s' (expected "
                         "letters, digits and '_', not starting with a digit, at most %d)",
                         log_safe(key, safe, sizeof safe), JOB_MAX_ENV_KEY);
         if (!json_is_string(val) || strlen(json_string_value(val)) != json_string_length(val))
-            return fail(err, errlen, "invalid env supplied: value of '%s' (expected a string "
+            return errbuf_fail(err, errlen, "invalid env supplied: value of '%s' (expected a string "
                         "without NUL characters)", log_safe(key, safe, sizeof safe));
         total += strlen(key) + json_string_length(val) + 2;
         if (total > JOB_MAX_ENV_TOTAL)
-            return fail(err, errlen, "invalid env supplied: more than %d bytes of variables",
+            return errbuf_fail(err, errlen, "invalid env supplied: more than %d bytes of variables",
                         JOB_MAX_ENV_TOTAL);
     }
     return 0;
@@ -300,20 +288,20 @@ static int check_options(const json_t *body, struct job_request *r, char *err, s
     int rc = 0;
     if ((v = json_object_get(body, "capture_output"))) {
         if (!json_is_boolean(v))
-            return fail(err, errlen, "invalid type supplied for capture_output (expected a "
+            return errbuf_fail(err, errlen, "invalid type supplied for capture_output (expected a "
                         "boolean, not %s)", json_type_name(v));
         if (json_is_true(v))
             rc |= json_object_set_new(r->options, "capture_output", json_true());
     }
     if ((v = json_object_get(body, "user"))) {
         if (!user_name_ok(v))
-            return fail(err, errlen, "invalid user supplied: 'user' must be a user name of 1 to "
+            return errbuf_fail(err, errlen, "invalid user supplied: 'user' must be a user name of 1 to "
                         "%d letters, digits, '_', '.', '@' or '-'", JOB_MAX_USER);
         rc |= json_object_set(r->options, "user", (json_t *)v);
     }
     if ((v = json_object_get(body, "dir"))) {
         if (!printable_string(v, JOB_MAX_PATH) || json_string_value(v)[0] != '/')
-            return fail(err, errlen, "invalid dir supplied: 'dir' must be an absolute path of 1 "
+            return errbuf_fail(err, errlen, "invalid dir supplied: 'dir' must be an absolute path of 1 "
                         "to %d characters", JOB_MAX_PATH);
         rc |= json_object_set(r->options, "dir", (json_t *)v);
     }
@@ -328,7 +316,7 @@ static int check_options(const json_t *body, struct job_request *r, char *err, s
             return -1;
         rc |= json_object_set(r->options, "file", (json_t *)v);
     }
-    return rc ? fail(err, errlen, "out of memory") : 0;
+    return rc ? errbuf_fail(err, errlen, "out of memory") : 0;
 }
 
 int job_request_parse(const json_t *body, long default_run_timeout, struct job_request *r,
@@ -336,10 +324,10 @@ int job_request_parse(const json_t *body, long default_run_timeout, struct job_r
 {
     memset(r, 0, sizeof *r);
     if (!json_is_object(body))
-        return fail(err, errlen, "the job must be a JSON object");
+        return errbuf_fail(err, errlen, "the job must be a JSON object");
     r->options = json_object();
     if (!r->options)
-        return fail(err, errlen, "out of memory");
+        return errbuf_fail(err, errlen, "out of memory");
     if (check_keys(body, err, errlen) || check_command(body, r, err, errlen) ||
         check_nodes(body, r, err, errlen) || check_quorum(body, r, err, errlen) ||
         check_run_timeout(body, default_run_timeout, r, err, errlen) ||
@@ -374,7 +362,7 @@ static int number_param(const char *query, const char *name, long min, long max,
         digits = buf[i] >= '0' && buf[i] <= '9';
     long v = digits ? strtol(buf, NULL, 10) : -1;
     if (!digits || v < min || v > max)
-        return fail(err, errlen, "invalid '%s': expected a whole number from %ld to %ld", name,
+        return errbuf_fail(err, errlen, "invalid '%s': expected a whole number from %ld to %ld", name,
                     min, max);
     *out = v;
     return 0;
@@ -401,7 +389,7 @@ int job_list_query_parse(const char *query, struct job_list_query *out, char *er
             return 0;
         }
     }
-    return fail(err, errlen, "invalid 'status': expected one of new, voting, running, "
+    return errbuf_fail(err, errlen, "invalid 'status': expected one of new, voting, running, "
                 "complete, quorum_failed, crashed, timed_out, aborted");
 }
 

@@ -1,4 +1,5 @@
 #include "client/options.h"
+#include "shared/errbuf.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,17 +12,6 @@
 #include "shared/log.h"
 #include "shared/wire.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 void pc_usage(FILE *out)
 {
@@ -73,7 +63,7 @@ int pc_options_parse(int argc, char **argv, struct pc_options *o, char *err, siz
         case 'l':
             if (log_level_parse(optarg) < 0 && strcmp(optarg, "fatal") != 0 &&
                 strcmp(optarg, "trace") != 0 && strcmp(optarg, "auto") != 0)
-                return fail(err, errlen, "bad log level '%s' (debug, info, warn, error)", optarg);
+                return errbuf_fail(err, errlen, "bad log level '%s' (debug, info, warn, error)", optarg);
             o->log_level = optarg;
             break;
         case 'L': o->logfile = optarg; break;
@@ -85,7 +75,7 @@ int pc_options_parse(int argc, char **argv, struct pc_options *o, char *err, siz
             errno = 0;
             long v = strtol(optarg, &end, 10);
             if (errno || *end || v < 1024 || v > 64L * 1024 * 1024)
-                return fail(err, errlen, "bad --max-body-size '%s' (bytes, 1024..67108864)", optarg);
+                return errbuf_fail(err, errlen, "bad --max-body-size '%s' (bytes, 1024..67108864)", optarg);
             o->max_body_size = v;
             break;
         }
@@ -93,16 +83,16 @@ int pc_options_parse(int argc, char **argv, struct pc_options *o, char *err, siz
         case 'v': o->version = true; break;
         case ':':
             if (optopt)
-                return fail(err, errlen, "option -%c needs a value", optopt);
-            return fail(err, errlen, "option %s needs a value", argv[optind - 1]);
+                return errbuf_fail(err, errlen, "option -%c needs a value", optopt);
+            return errbuf_fail(err, errlen, "option %s needs a value", argv[optind - 1]);
         default:
             if (optopt)
-                return fail(err, errlen, "unknown option -%c", optopt);
-            return fail(err, errlen, "unknown option %s", argv[optind - 1]);
+                return errbuf_fail(err, errlen, "unknown option -%c", optopt);
+            return errbuf_fail(err, errlen, "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+        return errbuf_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
     return 0;
 }
 
@@ -155,28 +145,28 @@ int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const 
              PC_DEFAULT_CLIENT_KEY) ||
         copy(s->log_level, sizeof s->log_level, norm_level(o->log_level), rb->log_level, "info") ||
         copy(s->file_dir, sizeof s->file_dir, o->file_dir, rb->file_dir, PC_DEFAULT_FILE_DIR))
-        return fail(err, errlen, "a setting is too long");
+        return errbuf_fail(err, errlen, "a setting is too long");
     const char *loc = o->logfile ? o->logfile : rb->log_location;
     if (!loc || strcmp(loc, "STDERR") == 0 || strcmp(loc, "$stderr") == 0)
         s->log_file[0] = '\0';
     else if (strcmp(loc, "STDOUT") == 0 || strcmp(loc, "$stdout") == 0)
         snprintf(s->log_file, sizeof s->log_file, "/dev/stdout");
     else if (copy(s->log_file, sizeof s->log_file, loc, NULL, ""))
-        return fail(err, errlen, "log file name too long");
+        return errbuf_fail(err, errlen, "log file name too long");
     if (!s->node_name[0] || !wire_valid_name(s->node_name, strlen(s->node_name)))
-        return fail(err, errlen, "node name '%s' is not valid (1-255 of A-Z a-z 0-9 _ . : -)",
+        return errbuf_fail(err, errlen, "node name '%s' is not valid (1-255 of A-Z a-z 0-9 _ . : -)",
                     s->node_name);
     if (!s->server_url[0])
-        return fail(err, errlen, "no chef_server_url: give -S https://HOST/organizations/ORG "
+        return errbuf_fail(err, errlen, "no chef_server_url: give -S https://HOST/organizations/ORG "
                                  "or set chef_server_url in %s", s->config_path);
     size_t n = strlen(s->server_url);
     while (n > 0 && s->server_url[n - 1] == '/')
         s->server_url[--n] = '\0';
     if (pc_org_from_url(s->server_url, s->org, sizeof s->org) != 0)
-        return fail(err, errlen, "chef_server_url '%s' must be http(s)://HOST/organizations/ORG",
+        return errbuf_fail(err, errlen, "chef_server_url '%s' must be http(s)://HOST/organizations/ORG",
                     s->server_url);
     if (log_level_parse(s->log_level) < 0)
-        return fail(err, errlen, "bad log level '%s'", s->log_level);
+        return errbuf_fail(err, errlen, "bad log level '%s'", s->log_level);
     s->max_body_size = o->max_body_size ? o->max_body_size
                        : rb->max_body_size ? rb->max_body_size
                                            : PC_DEFAULT_MAX_BODY;
@@ -188,7 +178,7 @@ int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const 
         s->whitelist = rb->whitelist;
         memset(&rb->whitelist, 0, sizeof rb->whitelist);
     } else if (pc_whitelist_set_default(&s->whitelist) != 0) {
-        return fail(err, errlen, "out of memory");
+        return errbuf_fail(err, errlen, "out of memory");
     }
     return 0;
 }

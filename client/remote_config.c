@@ -1,4 +1,5 @@
 #include "client/remote_config.h"
+#include "shared/errbuf.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -10,17 +11,6 @@
 
 #include "shared/base64.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 int pc_rsa_decrypt_b64(EVP_PKEY *key, const char *b64, unsigned char *out, size_t outlen)
 {
@@ -87,16 +77,16 @@ int pc_remote_config_parse(const char *body, size_t len, EVP_PKEY *client_key,
     json_error_t je;
     json_t *root = json_loadb(body, len, 0, &je);
     if (!root)
-        return fail(err, errlen, "config is not JSON: %s", je.text);
+        return errbuf_fail(err, errlen, "config is not JSON: %s", je.text);
     int rc = -1;
     json_t *hb = json_object_get(json_object_get(root, "push_jobs"), "heartbeat");
     if (!json_is_object(root) || !json_is_object(hb)) {
-        fail(err, errlen, "config has no push_jobs.heartbeat");
+        errbuf_fail(err, errlen, "config has no push_jobs.heartbeat");
         goto out;
     }
     const char *oa = str_at(hb, "out_addr"), *ca = str_at(hb, "command_addr");
     if (!good_addr(oa) || !good_addr(ca)) {
-        fail(err, errlen, "config: out_addr and command_addr must be tcp:// addresses");
+        errbuf_fail(err, errlen, "config: out_addr and command_addr must be tcp:// addresses");
         goto out;
     }
     snprintf(out->out_addr, sizeof out->out_addr, "%s", oa);
@@ -104,7 +94,7 @@ int pc_remote_config_parse(const char *body, size_t len, EVP_PKEY *client_key,
     json_t *iv = json_object_get(hb, "interval");
     double secs = json_number_value(iv);
     if (!json_is_number(iv) || !(secs >= 0.01 && secs <= 86400)) {
-        fail(err, errlen, "config: interval must be a number of seconds in 0.01..86400");
+        errbuf_fail(err, errlen, "config: interval must be a number of seconds in 0.01..86400");
         goto out;
     }
     out->interval_ms = (int64_t)(secs * 1000.0 + 0.5);
@@ -113,7 +103,7 @@ int pc_remote_config_parse(const char *body, size_t len, EVP_PKEY *client_key,
         int_at(root, "lifetime", 3600, 1, 10L * 365 * 86400, &life) ||
         int_at(root, "max_message_skew", 300, 1, 86400, &skew) ||
         int_at(root, "max_body_size", WIRE_DEFAULT_MAX_BODY_SIZE, 1024, 64L * 1024 * 1024, &maxb)) {
-        fail(err, errlen, "config: a threshold, lifetime, max_message_skew or max_body_size is "
+        errbuf_fail(err, errlen, "config: a threshold, lifetime, max_message_skew or max_body_size is "
                           "not a number in range");
         goto out;
     }
@@ -125,35 +115,35 @@ int pc_remote_config_parse(const char *body, size_t len, EVP_PKEY *client_key,
 
     const char *pem = str_at(root, "public_key");
     if (!pem || !(out->server_pub = wire_load_public_key(pem, strlen(pem)))) {
-        fail(err, errlen, "config: public_key is missing or not an RSA public key");
+        errbuf_fail(err, errlen, "config: public_key is missing or not an RSA public key");
         goto out;
     }
     const char *curve = str_at(root, "curve_public_key");
     unsigned char raw[WIRE_CURVE_KEY_LEN];
     if (!curve) {
-        fail(err, errlen, "config has no curve_public_key: the server may be using the 1.x "
+        errbuf_fail(err, errlen, "config has no curve_public_key: the server may be using the 1.x "
                           "protocol, which pushy-client does not support");
         goto out;
     }
     if (strlen(curve) != WIRE_Z85_KEY_LEN || wire_z85_decode(curve, WIRE_Z85_KEY_LEN, raw) != 0) {
-        fail(err, errlen, "config: curve_public_key is not a 40-character Z85 key");
+        errbuf_fail(err, errlen, "config: curve_public_key is not a 40-character Z85 key");
         goto out;
     }
     memcpy(out->curve_public_key, curve, WIRE_Z85_KEY_LEN + 1);
     const char *inc = str_at(root, "incarnation_id");
     if (!inc || !*inc || strlen(inc) > WIRE_INCARNATION_MAX) {
-        fail(err, errlen, "config: incarnation_id is missing");
+        errbuf_fail(err, errlen, "config: incarnation_id is missing");
         goto out;
     }
     snprintf(out->incarnation_id, sizeof out->incarnation_id, "%s", inc);
     json_t *sk = json_object_get(root, "encoded_session_key");
     const char *method = str_at(sk, "method"), *key = str_at(sk, "key");
     if (!method || strcmp(method, "hmac_sha256") != 0 || !key) {
-        fail(err, errlen, "config: encoded_session_key must be {method: hmac_sha256, key}");
+        errbuf_fail(err, errlen, "config: encoded_session_key must be {method: hmac_sha256, key}");
         goto out;
     }
     if (pc_rsa_decrypt_b64(client_key, key, out->session_key, WIRE_SESSION_KEY_LEN) != 0) {
-        fail(err, errlen, "config: the session key does not decrypt with the client key (is "
+        errbuf_fail(err, errlen, "config: the session key does not decrypt with the client key (is "
                           "client_key the key of this node's client?)");
         goto out;
     }

@@ -1,4 +1,5 @@
 #include "jobrunner/job_spec.h"
+#include "shared/errbuf.h"
 
 #include <openssl/rand.h>
 #include <stdarg.h>
@@ -6,19 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 bool job_id_valid(const char *s)
 {
@@ -75,7 +63,7 @@ int job_spec_parse(json_t *root, struct job_spec *s, char *err, size_t errlen)
     s->root = root;
     if (!json_is_object(root)) {
         job_spec_free(s);
-        return fail(err, errlen, "job spec: not a JSON object");
+        return errbuf_fail(err, errlen, "job spec: not a JSON object");
     }
     const char *bad = NULL;
     if (!(s->job_id = str_field(root, "job_id", true)) || !job_id_valid(s->job_id))
@@ -94,32 +82,32 @@ int job_spec_parse(json_t *root, struct job_spec *s, char *err, size_t errlen)
         bad = "voting_timeout";
     if (bad) {
         job_spec_free(s);
-        return fail(err, errlen, "job spec: missing or invalid '%s'", bad);
+        return errbuf_fail(err, errlen, "job spec: missing or invalid '%s'", bad);
     }
 
     json_t *nodes = json_object_get(root, "nodes");
     json_t *avail = json_object_get(root, "available");
     if (!json_is_array(nodes) || json_array_size(nodes) == 0) {
         job_spec_free(s);
-        return fail(err, errlen, "job spec: 'nodes' must be a non-empty array");
+        return errbuf_fail(err, errlen, "job spec: 'nodes' must be a non-empty array");
     }
     s->n_nodes = json_array_size(nodes);
     if (!json_is_array(avail) || json_array_size(avail) != s->n_nodes) {
         job_spec_free(s);
-        return fail(err, errlen, "job spec: 'available' must parallel 'nodes'");
+        return errbuf_fail(err, errlen, "job spec: 'available' must parallel 'nodes'");
     }
     s->nodes = calloc(s->n_nodes, sizeof *s->nodes);
     s->available = calloc(s->n_nodes, sizeof *s->available);
     if (!s->nodes || !s->available) {
         job_spec_free(s);
-        return fail(err, errlen, "job spec: out of memory");
+        return errbuf_fail(err, errlen, "job spec: out of memory");
     }
     for (size_t i = 0; i < s->n_nodes; i++) {
         const char *name = json_string_value(json_array_get(nodes, i));
         json_t *a = json_array_get(avail, i);
         if (!name || !*name || !json_is_boolean(a)) {
             job_spec_free(s);
-            return fail(err, errlen, "job spec: node %zu is not a name with an availability",
+            return errbuf_fail(err, errlen, "job spec: node %zu is not a name with an availability",
                         i);
         }
         s->nodes[i] = name;
@@ -130,7 +118,7 @@ int job_spec_parse(json_t *root, struct job_spec *s, char *err, size_t errlen)
     if (!json_is_integer(q) || json_integer_value(q) < 0 ||
         (unsigned long long)json_integer_value(q) > s->n_nodes) {
         job_spec_free(s);
-        return fail(err, errlen, "job spec: 'quorum' must be a count from 0 to %zu",
+        return errbuf_fail(err, errlen, "job spec: 'quorum' must be a count from 0 to %zu",
                     s->n_nodes);
     }
     s->quorum = (size_t)json_integer_value(q);
@@ -141,12 +129,12 @@ int job_spec_parse(json_t *root, struct job_spec *s, char *err, size_t errlen)
         if (!s->options || json_object_set_new(root, "options", s->options)) {
             s->options = NULL;
             job_spec_free(s);
-            return fail(err, errlen, "job spec: out of memory");
+            return errbuf_fail(err, errlen, "job spec: out of memory");
         }
     } else if (!json_is_object(s->options)) {
         s->options = NULL;
         job_spec_free(s);
-        return fail(err, errlen, "job spec: 'options' must be an object");
+        return errbuf_fail(err, errlen, "job spec: 'options' must be an object");
     }
     return 0;
 }

@@ -1,5 +1,6 @@
 /* Quorum parsing and math; see quorum.h for the accepted forms. */
 #include "shared/quorum.h"
+#include "shared/errbuf.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -9,19 +10,6 @@
 
 #define QUORUM_HINT "expected a node count (e.g. 3) or a percentage (e.g. 80%%)"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 void quorum_default(struct quorum_spec *out)
 {
@@ -33,7 +21,7 @@ static int check_count(unsigned long count, size_t n_nodes, struct quorum_spec *
                        char *err, size_t errlen)
 {
     if (count > n_nodes)
-        return fail(err, errlen, "invalid quorum %lu: the job has only %zu node%s",
+        return errbuf_fail(err, errlen, "invalid quorum %lu: the job has only %zu node%s",
                     count, n_nodes, n_nodes == 1 ? "" : "s");
     out->kind = QUORUM_COUNT;
     out->value = count;
@@ -44,7 +32,7 @@ int quorum_parse(const char *text, size_t n_nodes, struct quorum_spec *out,
                  char *err, size_t errlen)
 {
     if (!text || !*text)
-        return fail(err, errlen, "invalid quorum: empty; " QUORUM_HINT);
+        return errbuf_fail(err, errlen, "invalid quorum: empty; " QUORUM_HINT);
 
     /* Digits, then an optional '%', then the end: knife's ^(\d+)(%?)$. */
     const char *p = text;
@@ -59,12 +47,12 @@ int quorum_parse(const char *text, size_t n_nodes, struct quorum_spec *out,
     bool percent = (*p == '%');
     if (p == text || (percent ? p[1] != '\0' : *p != '\0')) {
         if (text[0] == '-')
-            return fail(err, errlen, "invalid quorum '%.40s': must not be negative", text);
-        return fail(err, errlen, "invalid quorum '%.40s': " QUORUM_HINT, text);
+            return errbuf_fail(err, errlen, "invalid quorum '%.40s': must not be negative", text);
+        return errbuf_fail(err, errlen, "invalid quorum '%.40s': " QUORUM_HINT, text);
     }
     if (percent) {
         if (big || v > 100)
-            return fail(err, errlen,
+            return errbuf_fail(err, errlen,
                         "invalid quorum '%.40s': a percentage must be between 0%% and 100%%",
                         text);
         out->kind = QUORUM_PERCENT;
@@ -72,7 +60,7 @@ int quorum_parse(const char *text, size_t n_nodes, struct quorum_spec *out,
         return 0;
     }
     if (big)
-        return fail(err, errlen, "invalid quorum '%.40s': the job has only %zu node%s",
+        return errbuf_fail(err, errlen, "invalid quorum '%.40s': the job has only %zu node%s",
                     text, n_nodes, n_nodes == 1 ? "" : "s");
     return check_count(v, n_nodes, out, err, errlen);
 }
@@ -81,9 +69,9 @@ int quorum_from_count(long long count, size_t n_nodes, struct quorum_spec *out,
                       char *err, size_t errlen)
 {
     if (count < 0)
-        return fail(err, errlen, "invalid quorum %lld: must not be negative", count);
+        return errbuf_fail(err, errlen, "invalid quorum %lld: must not be negative", count);
     if ((unsigned long long)count > n_nodes)
-        return fail(err, errlen, "invalid quorum %lld: the job has only %zu node%s",
+        return errbuf_fail(err, errlen, "invalid quorum %lld: the job has only %zu node%s",
                     count, n_nodes, n_nodes == 1 ? "" : "s");
     return check_count((unsigned long)count, n_nodes, out, err, errlen);
 }
@@ -93,11 +81,11 @@ int quorum_from_number(double v, size_t n_nodes, struct quorum_spec *out,
 {
     /* No floor(): keeps the library free of libm for this one check. */
     if (isnan(v) || isinf(v) || (v > -1e18 && v < 1e18 && v != (double)(long long)v))
-        return fail(err, errlen, "invalid quorum %g: must be a whole number of nodes", v);
+        return errbuf_fail(err, errlen, "invalid quorum %g: must be a whole number of nodes", v);
     if (v < 0)
-        return fail(err, errlen, "invalid quorum %g: must not be negative", v);
+        return errbuf_fail(err, errlen, "invalid quorum %g: must not be negative", v);
     if (v > (double)n_nodes)
-        return fail(err, errlen, "invalid quorum %g: the job has only %zu node%s",
+        return errbuf_fail(err, errlen, "invalid quorum %g: the job has only %zu node%s",
                     v, n_nodes, n_nodes == 1 ? "" : "s");
     return check_count((unsigned long)v, n_nodes, out, err, errlen);
 }
