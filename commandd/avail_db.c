@@ -5,51 +5,7 @@
 #include <string.h>
 
 #include "shared/log.h"
-
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
-
-/* Appends one element of a PostgreSQL array literal (NULL for s == NULL). */
-static void put_elem(struct buf *b, const char *s)
-{
-    if (b->len > 1)
-        put(b, ",", 1);
-    if (!s) {
-        puts_(b, "NULL");
-        return;
-    }
-    put(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            put(b, "\\", 1);
-        put(b, s, 1);
-    }
-    put(b, "\"", 1);
-}
+#include "shared/pgarray.h"
 
 int avail_flush(struct db *db, struct sessions *t)
 {
@@ -57,30 +13,25 @@ int avail_flush(struct db *db, struct sessions *t)
     size_t n = sess_collect_dirty(t, batch, AVAIL_BATCH);
     if (n == 0)
         return 0;
-    struct buf ids = { 0 }, names = { 0 }, avail = { 0 }, incs = { 0 };
-    puts_(&ids, "{");
-    puts_(&names, "{");
-    puts_(&avail, "{");
-    puts_(&incs, "{");
+    static const char *ids[AVAIL_BATCH], *names[AVAIL_BATCH], *avail[AVAIL_BATCH];
+    static const char *incs[AVAIL_BATCH];
+    static char id_text[AVAIL_BATCH][24];
     for (size_t i = 0; i < n; i++) {
         struct cnode *c = batch[i];
         bool a = c->state == SESS_AVAILABLE;
-        char id[24];
-        snprintf(id, sizeof id, "%lld", c->org_id);
-        put_elem(&ids, id);
-        put_elem(&names, cnode_node(c));
-        put_elem(&avail, a ? "t" : "f");
-        put_elem(&incs, a ? c->incarnation : NULL);
+        snprintf(id_text[i], sizeof id_text[i], "%lld", c->org_id);
+        ids[i] = id_text[i];
+        names[i] = cnode_node(c);
+        avail[i] = a ? "t" : "f";
+        incs[i] = a ? c->incarnation : NULL;
     }
-    puts_(&ids, "}");
-    puts_(&names, "}");
-    puts_(&avail, "}");
-    puts_(&incs, "}");
+    char *lits[4] = { pg_array_literal(ids, n), pg_array_literal(names, n),
+                      pg_array_literal(avail, n), pg_array_literal(incs, n) };
     int rc = -1;
-    if (ids.failed || names.failed || avail.failed || incs.failed) {
+    if (!lits[0] || !lits[1] || !lits[2] || !lits[3]) {
         LOG_ERROR("availability: out of memory building a batch of %zu", n);
     } else {
-        const char *p[4] = { ids.p, names.p, avail.p, incs.p };
+        const char *p[4] = { lits[0], lits[1], lits[2], lits[3] };
         rc = db_command(db, "availability update",
                         "INSERT INTO nodes (org_id, name, availability, incarnation_id) "
                         "SELECT u.org_id, u.name, "
@@ -105,9 +56,7 @@ int avail_flush(struct db *db, struct sessions *t)
     }
     if (rc == 0 && n > 10)
         LOG_INFO("availability: %zu node transitions written", n);
-    free(ids.p);
-    free(names.p);
-    free(avail.p);
-    free(incs.p);
+    for (int k = 0; k < 4; k++)
+        free(lits[k]);
     return rc == 0 ? (int)n : -1;
 }

@@ -1,4 +1,5 @@
 #include "heartbeatd/persist.h"
+#include "shared/pgarray.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,73 +34,36 @@ long persist_load(struct db *db, struct tracker *t, int64_t now_ms, int64_t wall
     return up;
 }
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
-}
-
-/* Array elements here are names ([A-Za-z0-9_.:-]), numbers or NULL: no
- * quoting is needed, but names are quoted anyway. */
-static void put_elem(struct buf *b, const char *s, bool quote)
-{
-    put(b, b->len > 1 ? "," : "");
-    if (quote)
-        put(b, "\"");
-    put(b, s);
-    if (quote)
-        put(b, "\"");
-}
-
 int persist_flush(struct db *db, struct tracker *t)
 {
     static struct tracker_write w[PERSIST_BATCH];
     size_t n = tracker_take_writes(t, w, PERSIST_BATCH);
     if (n == 0)
         return 0;
-    struct buf orgs = { 0 }, nodes = { 0 }, status = { 0 }, at = { 0 }, heard = { 0 };
-    struct buf *all[5] = { &orgs, &nodes, &status, &at, &heard };
-    for (int k = 0; k < 5; k++)
-        put(all[k], "{");
+    /* One column per parameter: names, status words and epoch ms. */
+    static const char *orgs[PERSIST_BATCH], *nodes[PERSIST_BATCH], *status[PERSIST_BATCH];
+    static const char *at[PERSIST_BATCH], *heard[PERSIST_BATCH];
+    static char at_text[PERSIST_BATCH][24], heard_text[PERSIST_BATCH][24];
     for (size_t i = 0; i < n; i++) {
-        char a[24], h[24];
-        snprintf(a, sizeof a, "%lld", (long long)w[i].at_wall_ms);
-        snprintf(h, sizeof h, "%lld", (long long)w[i].heard_wall_ms);
-        put_elem(&orgs, w[i].org, true);
-        put_elem(&nodes, w[i].node, true);
-        put_elem(&status, w[i].up ? "up" : "down", false);
-        put_elem(&at, a, false);
-        put_elem(&heard, w[i].heard_wall_ms >= 0 ? h : "NULL", false);
+        snprintf(at_text[i], sizeof at_text[i], "%lld", (long long)w[i].at_wall_ms);
+        snprintf(heard_text[i], sizeof heard_text[i], "%lld", (long long)w[i].heard_wall_ms);
+        orgs[i] = w[i].org;
+        nodes[i] = w[i].node;
+        status[i] = w[i].up ? "up" : "down";
+        at[i] = at_text[i];
+        heard[i] = w[i].heard_wall_ms >= 0 ? heard_text[i] : NULL;
     }
+    char *lits[5] = { pg_array_literal(orgs, n), pg_array_literal(nodes, n),
+                      pg_array_literal(status, n), pg_array_literal(at, n),
+                      pg_array_literal(heard, n) };
     bool failed = false;
-    for (int k = 0; k < 5; k++) {
-        put(all[k], "}");
-        failed |= all[k]->failed;
-    }
+    for (int k = 0; k < 5; k++)
+        failed |= lits[k] == NULL;
     int rc = -1;
     if (failed) {
         LOG_ERROR("node status: out of memory building a batch of %zu", n);
     } else {
-        const char *p[5] = { orgs.p, nodes.p, status.p, at.p, heard.p };
+        const char *p[5] = { lits[0], lits[1], lits[2], lits[3], lits[4] };
         rc = db_command(db, "node status update",
                         "INSERT INTO nodes (org_id, name, status, updated_at, last_heard_at) "
                         "SELECT o.id, u.node, u.status, to_timestamp(u.at / 1000.0), "
@@ -116,6 +80,6 @@ int persist_flush(struct db *db, struct tracker *t)
         for (size_t i = 0; i < n; i++)
             tracker_write_failed(t, &w[i]);
     for (int k = 0; k < 5; k++)
-        free(all[k]->p);
+        free(lits[k]);
     return rc == 0 ? (int)n : -1;
 }

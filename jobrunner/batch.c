@@ -234,25 +234,6 @@ static char *sb_done(struct sbuf *s)
     return s->p;
 }
 
-char *pg_array_literal(const char *const *elems, size_t n)
-{
-    struct sbuf s = { 0 };
-    sb_put(&s, "{", 1);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            sb_put(&s, ",", 1);
-        sb_put(&s, "\"", 1);
-        for (const char *c = elems[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                sb_put(&s, "\\", 1);
-            sb_put(&s, c, 1);
-        }
-        sb_put(&s, "\"", 1);
-    }
-    sb_put(&s, "}", 1);
-    return sb_done(&s);
-}
-
 static char *int_array(const int64_t *v, size_t n)
 {
     struct sbuf s = { 0 };

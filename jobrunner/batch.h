@@ -17,6 +17,7 @@
 
 #include "jobrunner/job_fsm.h"
 #include "jobrunner/job_spec.h"
+#include "shared/pgarray.h"
 
 #define BATCH_MAX_UPDATES 500
 #define BATCH_MAX_DELAY_MS 20
@@ -78,9 +79,5 @@ void batch_compact(struct batch *b);
 int batch_job_params(const struct batch *b, char **ids, char **statuses, char **at_us);
 int batch_node_params(const struct batch *b, char **job_ids, char **nodes, char **statuses,
                       char **at_us);
-
-/* {"a","b\"c"}: a text[] literal with every element quoted and escaped.
- * NULL when out of memory. */
-char *pg_array_literal(const char *const *elems, size_t n);
 
 #endif
