@@ -75,6 +75,14 @@ void pc_job_step(struct pc_job_sm *sm, const struct pc_job_event *ev, struct pc_
         }
         break;
     case PC_IN_ABORT:
+        /* An abort naming another job (a late rehab for a job this node
+         * already left) must not kill the job it runs now; an abort with
+         * no job id (the server's availability handshake) aborts anything. */
+        if (sm->state != PC_JOB_IDLE && ev->job_id && *ev->job_id && !same_job(sm, ev->job_id)) {
+            reply(out, WIRE_MSG_ABORTED, ev->job_id);
+            out->reason = "abort for another job: the current job goes on";
+            break;
+        }
         reply(out, WIRE_MSG_ABORTED, sm->job_id);
         if (sm->state == PC_JOB_RUNNING)
             out->act = PC_ACT_KILL;

@@ -4,7 +4,7 @@
  * the process. No I/O, no clock.
  *
  *   idle --commit ok--> committed --run same id--> running --exit--> idle
- *   any --abort--> idle (the running process is killed)
+ *   any --abort (no id, or this job's id)--> idle (the process is killed)
  *
  * | input    | condition                                   | reply        |
  * |----------|---------------------------------------------|--------------|
@@ -16,7 +16,9 @@
  * |          | otherwise -> committed                      | ack_commit   |
  * | run      | committed and same job id -> running, START | ack_run      |
  * |          | otherwise (state unchanged)                 | nack_run     |
- * | abort    | any -> idle; KILL when running              | aborted with |
+ * | abort    | naming another job than the current one:    | aborted with |
+ * |          |   state unchanged, the current job goes on  | the named id |
+ * |          | otherwise -> idle; KILL when running        | aborted with |
  * |          |                                             | the old id   |
  * |          |                                             | (null: idle) |
  * | exit     | running, same job id -> idle, REPORT        | succeeded /  |

@@ -140,6 +140,21 @@ Test(client_job_sm, abort_always_replies)
     expect(WIRE_MSG_NONE, NULL, PC_ACT_NONE, PC_JOB_IDLE);
 }
 
+Test(client_job_sm, abort_for_another_job_leaves_the_current_one)
+{
+    commit("j1", true, NULL, NULL);
+    simple(PC_IN_RUN, "j1");
+    simple(PC_IN_ABORT, "old-job");
+    expect(WIRE_MSG_ABORTED, "old-job", PC_ACT_NONE, PC_JOB_RUNNING);
+    simple(PC_IN_ABORT, "j1");
+    expect(WIRE_MSG_ABORTED, "j1", PC_ACT_KILL, PC_JOB_IDLE);
+    commit("j2", true, NULL, NULL);
+    simple(PC_IN_ABORT, "old-job");
+    expect(WIRE_MSG_ABORTED, "old-job", PC_ACT_NONE, PC_JOB_COMMITTED);
+    simple(PC_IN_ABORT, NULL);
+    expect(WIRE_MSG_ABORTED, "j2", PC_ACT_NONE, PC_JOB_IDLE);
+}
+
 Test(client_job_sm, stale_exit_and_ack_ignored)
 {
     commit("j1", true, NULL, NULL);
