@@ -38,16 +38,15 @@ expect() {
 }
 
 # passes_auth COMMAND...: the request got past authentication and
-# authorization (whatever the endpoint then answers: the jobs endpoints
-# belong to another issue).
+# authorization (whatever the endpoint then answers; never 501: every
+# route is implemented).
 passes_auth() {
     local out st
     out=$("$@")
     st=$(head -n 1 <<< "$out")
     case "$st" in
-        401 | 403 | 405 | 413 | "") fail "refused or no answer for [$*]: $out" ;;
+        401 | 403 | 405 | 413 | 501 | "") fail "refused, unimplemented or no answer for [$*]: $out" ;;
     esac
-    if [ "$st" = 501 ]; then assert_contains "$out" '{"error":["jobs are not implemented yet"]}'; fi
     echo "$st"
 }
 

@@ -295,12 +295,6 @@ test_job_output_of_a_captured_job() {
     out=$(cli job output "$id" node1 2>&1)
     rc=$?
     echo "$out (exit $rc)"
-    if [[ "$out" == "ERROR: 501 Not Implemented"* ]]; then
-        echo "server: output endpoint not implemented yet (issue 7); the error is one line"
-        assert_eq 1 "$rc"
-        assert_eq 1 "$(wc -l <<< "$out")"
-        return 0
-    fi
     assert_eq 0 "$rc"
     assert_eq "hello from the node" "$out"
     out=$(cli job output "$id" node1 --channel stderr 2>&1)
