@@ -101,11 +101,8 @@ int main(int argc, char **argv)
             goto out;
         }
         if (pr > 0 && (pfd.revents & POLLIN)) {
-            enum worker_signal s = worker_read_signal();
-            if (s == WORKER_SIG_STOP)
+            if (worker_handle_signals(&cfg))
                 break;
-            if (s == WORKER_SIG_RELOAD)
-                worker_reload(&cfg);
         }
         time_t now = time(NULL);
         if (now - last_purge >= PURGE_INTERVAL_S) {

@@ -204,11 +204,8 @@ static int run(struct commandd *c, struct zap_server *zap)
             return 1;
         }
         if (items[3].revents & ZMQ_POLLIN) {
-            enum worker_signal s = worker_read_signal();
-            if (s == WORKER_SIG_STOP)
+            if (worker_handle_signals((struct pushy_config *)c->cfg))
                 return 0;
-            if (s == WORKER_SIG_RELOAD)
-                worker_reload((struct pushy_config *)c->cfg);
         }
         if (items[2].revents & ZMQ_POLLIN)
             drain_bus(c, c->events, false);

@@ -220,11 +220,8 @@ static int run(struct heartbeatd *h)
             return 1;
         }
         if (items[1].revents & ZMQ_POLLIN) {
-            enum worker_signal s = worker_read_signal();
-            if (s == WORKER_SIG_STOP)
+            if (worker_handle_signals(h->cfg))
                 return 0;
-            if (s == WORKER_SIG_RELOAD)
-                worker_reload(h->cfg);
         }
         if (items[0].revents & ZMQ_POLLIN)
             drain(h);

@@ -504,18 +504,26 @@ static enum wire_err node_fail(struct wire_node_msg *m, enum wire_err code)
     return code;
 }
 
-enum wire_err wire_node_msg_open(struct wire_node_msg *m, const void *header, size_t hlen,
-                                 const void *body, size_t blen, size_t max_body_size,
+/* What every inbound message passes first: frame sizes, then the header. */
+static enum wire_err open_frames(const void *header, size_t hlen, size_t blen,
+                                 size_t max_body_size, struct wire_header *hdr,
                                  struct wire_error *err)
 {
-    memset(m, 0, sizeof *m);
     if (hlen > WIRE_MAX_HEADER_SIZE)
         return fail(err, WIRE_ERR_HEADER_TOO_LARGE, "header is %zu bytes (max %d)", hlen,
                     WIRE_MAX_HEADER_SIZE);
     if (blen > max_body_size)
         return fail(err, WIRE_ERR_BODY_TOO_LARGE, "body is %zu bytes (max %zu)", blen,
                     max_body_size);
-    enum wire_err rc = wire_header_parse(header, hlen, &m->header, err);
+    return wire_header_parse(header, hlen, hdr, err);
+}
+
+enum wire_err wire_node_msg_open(struct wire_node_msg *m, const void *header, size_t hlen,
+                                 const void *body, size_t blen, size_t max_body_size,
+                                 struct wire_error *err)
+{
+    memset(m, 0, sizeof *m);
+    enum wire_err rc = open_frames(header, hlen, blen, max_body_size, &m->header, err);
     if (rc != WIRE_OK)
         return rc;
     if (m->header.method != WIRE_HMAC_SHA256)
@@ -614,13 +622,7 @@ static enum wire_err server_open(struct wire_server_msg *m, const void *header, 
                                  EVP_PKEY *pub, time_t now, int max_skew, struct wire_error *err)
 {
     memset(m, 0, sizeof *m);
-    if (hlen > WIRE_MAX_HEADER_SIZE)
-        return fail(err, WIRE_ERR_HEADER_TOO_LARGE, "header is %zu bytes (max %d)", hlen,
-                    WIRE_MAX_HEADER_SIZE);
-    if (blen > max_body_size)
-        return fail(err, WIRE_ERR_BODY_TOO_LARGE, "body is %zu bytes (max %zu)", blen,
-                    max_body_size);
-    enum wire_err rc = wire_header_parse(header, hlen, &m->header, err);
+    enum wire_err rc = open_frames(header, hlen, blen, max_body_size, &m->header, err);
     if (rc != WIRE_OK)
         return rc;
     if (m->header.method != method)

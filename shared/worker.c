@@ -82,6 +82,19 @@ enum worker_signal worker_read_signal(void)
     }
 }
 
+bool worker_handle_signals(struct pushy_config *cfg)
+{
+    bool stop = false;
+    enum worker_signal s;
+    while ((s = worker_read_signal()) != WORKER_SIG_NONE) {
+        if (s == WORKER_SIG_STOP)
+            stop = true;
+        else if (s == WORKER_SIG_RELOAD)
+            worker_reload(cfg);
+    }
+    return stop;
+}
+
 void worker_reload(struct pushy_config *cfg)
 {
     struct pushy_config fresh;

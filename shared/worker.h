@@ -20,6 +20,11 @@ int worker_init(const char *component, const char *usage, int argc, char **argv,
 int worker_signal_fd(void);
 enum worker_signal worker_read_signal(void);
 
+/* Drains pending signals: SIGHUP re-reads the config (worker_reload);
+ * returns true when SIGTERM/SIGINT asked the worker to stop. For workers
+ * with no children (SIGCHLD is ignored here). */
+bool worker_handle_signals(struct pushy_config *cfg);
+
 /* Re-reads the config file (on SIGHUP) and applies what can change at run
  * time (log level). Keeps the old config when the new one is bad. */
 void worker_reload(struct pushy_config *cfg);

@@ -60,50 +60,11 @@ stop_client() {
     wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
 }
 
-node_col() { # NODE COLUMN
-    db_psql -c "SELECT n.$2 FROM nodes n JOIN orgs o ON o.id = n.org_id
-                WHERE o.name = '$ORG' AND n.name = '$1'"
-}
-node_ready() { [ "$(node_col "$1" status):$(node_col "$1" availability)" = up:available ]; }
-node_down() { [ "$(node_col "$1" status)" = down ]; }
+# shellcheck source=tests/integration/api_lib.sh
+source tests/integration/api_lib.sh
 
-O() { echo "$API_URL/organizations/$ORG/pushy$1"; }
-
-# api USER METHOD PATH [BODY] [signed_request options...]: status line, then the body.
-api() {
-    local user=$1 method=$2 path=$3 body=${4:-}
-    shift 4 2>/dev/null || shift $#
-    if [ -n "$body" ]; then
-        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
-            "$method" "$(O "$path")" "$body"
-    else
-        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
-            "$method" "$(O "$path")"
-    fi
-}
-status_of() { head -n 1 <<< "$1"; }
-body_of() { tail -n +2 <<< "$1"; }
-
-# start_job BODY: prints the new job's id (fails the test otherwise).
-start_job() {
-    local out id
-    out=$(api alice POST /jobs "$1")
-    [ "$(status_of "$out")" = 201 ] || fail "POST jobs $1: $out"
-    id=$(body_of "$out" | jq -r .id)
-    [[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "bad job id in: $out"
-    echo "$id"
-}
-
-job_json() { body_of "$(api alice GET "/jobs/$1")"; }
-job_field() { job_json "$1" | jq -r "$2"; }
-job_status() { job_field "$1" .status; }
-job_is() { [ "$(job_status "$1")" = "$2" ]; }
 # nodes of the job in state S, sorted, space separated
 job_nodes_in() { job_json "$1" | jq -r ".nodes.\"$2\" // [] | sort | join(\" \")"; }
-
-wait_job() { # ID STATUS TIMEOUT
-    wait_for "$3" job_is "$1" "$2" || fail "job $1 is $(job_status "$1"), expected $2: $(job_json "$1")"
-}
 
 job_nodes_are() { [ "$(job_nodes_in "$1" "$2")" = "$3" ]; } # ID STATE "NODES"
 

@@ -45,36 +45,8 @@ RB
     done
 }
 
-node_col() {
-    db_psql -c "SELECT n.$2 FROM nodes n JOIN orgs o ON o.id = n.org_id
-                WHERE o.name = '$ORG' AND n.name = '$1'"
-}
-node_ready() { [ "$(node_col "$1" status):$(node_col "$1" availability)" = up:available ]; }
-O() { echo "$API_URL/organizations/$ORG/pushy$1"; }
-api() {
-    local user=$1 method=$2 path=$3 body=${4:-}
-    shift 4 2>/dev/null || shift $#
-    if [ -n "$body" ]; then
-        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
-            "$method" "$(O "$path")" "$body"
-    else
-        "$PUSHY_TOOLS/signed_request" --key "$T/keys/$user.pem" --user "$user" "$@" \
-            "$method" "$(O "$path")"
-    fi
-}
-status_of() { head -n 1 <<< "$1"; }
-body_of() { tail -n +2 <<< "$1"; }
-start_job() {
-    local out id
-    out=$(api alice POST /jobs "$1")
-    [ "$(status_of "$out")" = 201 ] || fail "POST jobs $1: $out"
-    id=$(body_of "$out" | jq -r .id)
-    [[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "bad job id in: $out"
-    echo "$id"
-}
-job_json() { body_of "$(api alice GET "/jobs/$1")"; }
-job_is() { [ "$(job_json "$1" | jq -r .status)" = "$2" ]; }
-wait_job() { wait_for "$3" job_is "$1" "$2" || fail "job $1 is not $2: $(job_json "$1")"; }
+# shellcheck source=tests/integration/api_lib.sh
+source tests/integration/api_lib.sh
 
 # feed PATH SECONDS [signed_request options]: the raw event stream
 feed() { local p=$1 s=$2; shift 2; api alice GET "$p" "" --max-time "$s" -i "$@"; }
