@@ -562,7 +562,7 @@ Test(client_loop, protocol_end_to_end)
     expect_reply(&at, "aborted", "j7");
 
     /* a new server incarnation: the config is fetched again within an interval */
-    int before = S.http_requests;
+    int before = S.http_requests, reports = S.facts_reports;
     snprintf(S.incarnation, sizeof S.incarnation, "inc-2");
     end = time_now_ms() + 3000;
     while (S.http_requests == before) {
@@ -570,7 +570,6 @@ Test(client_loop, protocol_end_to_end)
         pump(20);
     }
     await_log("server incarnation changed (inc-1 -> inc-2)", 1000);
-    int reports = S.facts_reports;
     end = time_now_ms() + 3000;
     while (S.facts_reports == reports) {
         cr_assert(time_now_ms() < end, "no facts report after the re-fetch");
