@@ -222,6 +222,18 @@ test_f_injection_attempts_leave_the_database_intact() {
     assert_eq 200 "$(status_of "$out")"
     assert_eq "[]" "$(body_of "$out")"
     assert_eq "$nodes_before" "$(db_psql -c "SELECT count(*) FROM nodes")"
+    # such text is an ordinary value: plain (whose client never reports)
+    # stores it as a fact, and an exact search finds it
+    out=$("$PUSHY_TOOLS/signed_request" --key "$T/keys/plain.pem" --user plain PUT \
+        "$(O /nodes/plain/facts)" '{"note":"x'"'"'; DROP TABLE nodes; --","pct":"100%_\\"}')
+    assert_eq 200 "$(status_of "$out")" "$out"
+    out=$(node_states_search "note%3A%22x%27%3B%20DROP%20TABLE%20nodes%3B%20--%22")
+    assert_eq "plain" "$(body_of "$out" | names_of)"
+    out=$(node_states_search "pct%3A100%25_*")
+    assert_eq "plain" "$(body_of "$out" | names_of)" "% and _ are literal in a wildcard"
+    out=$(node_states_search "pct%3A1%25")
+    assert_eq "[]" "$(body_of "$out")"
+    assert_eq "$nodes_before" "$(db_psql -c "SELECT count(*) FROM nodes")"
 }
 
 test_g_node_states_search() {
