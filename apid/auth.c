@@ -164,8 +164,9 @@ int auth_authorize(struct api_request *req, struct api_reply *reply)
     const struct route *route = req->match.route;
     const char *node = route_param(&req->match, "node");
     bool is_client = req->actor.kind == API_ACTOR_CLIENT;
-    /* A client asking for its own config needs no group lookup. */
-    if (!(route->perm == API_PERM_CONFIG && is_client)) {
+    /* A client asking for its own config, or reporting its own facts,
+     * needs no group lookup. */
+    if (!((route->perm == API_PERM_CONFIG || route->perm == API_PERM_NODE_SELF) && is_client)) {
         enum api_db_status st = identity_groups(req->org_id, req->actor.kind, req->actor.name,
                                                 &req->actor.groups);
         if (st != API_DB_OK) {

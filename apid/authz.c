@@ -31,6 +31,11 @@ enum authz_result authz_decide(enum api_perm perm, bool is_client, const char *a
         if (is_client)
             return actor && node && !strcmp(actor, node) ? AUTHZ_ALLOW : AUTHZ_DENY_NODE_MISMATCH;
         return authz_decide(API_PERM_READ, false, actor, node, groups);
+    case API_PERM_NODE_SELF:
+        /* What a node reports about itself: only its own client, never a user. */
+        if (!is_client)
+            return AUTHZ_DENY;
+        return actor && node && !strcmp(actor, node) ? AUTHZ_ALLOW : AUTHZ_DENY_NODE_MISMATCH;
     }
     return AUTHZ_DENY;
 }

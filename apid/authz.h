@@ -11,6 +11,7 @@ enum api_perm {
     API_PERM_READ,       /* pushy_job_readers, pushy_job_writers or admins */
     API_PERM_WRITE,      /* pushy_job_writers or admins */
     API_PERM_CONFIG,     /* config/NODE: a client named NODE, or a reader user */
+    API_PERM_NODE_SELF,  /* nodes/NODE/facts: only the client named NODE */
 };
 
 /* Org groups that matter, as bits of a membership mask. */
@@ -28,7 +29,7 @@ enum authz_result {
 };
 
 /* is_client: the actor is a client (node key), not a user. node: the
- * NODE of config/NODE (API_PERM_CONFIG only). groups: AUTHZ_GROUP_* mask. */
+ * NODE of config/NODE or nodes/NODE/facts (API_PERM_CONFIG, API_PERM_NODE_SELF). groups: AUTHZ_GROUP_* mask. */
 enum authz_result authz_decide(enum api_perm perm, bool is_client, const char *actor,
                                const char *node, unsigned groups);
 

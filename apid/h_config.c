@@ -148,7 +148,8 @@ void h_config_get(struct api_request *req, struct api_reply *reply)
     const char *p[2] = { req->org_id, node };
     PGresult *r;
     enum api_db_status st = api_db_exec("node upsert",
-                                        "INSERT INTO nodes (org_id, name) VALUES ($1::bigint, $2) "
+                                        "INSERT INTO nodes (org_id, name, search_keys) VALUES "
+                                        "($1::bigint, $2, jsonb_build_object('name', jsonb_build_array($2::text))) "
                                         "ON CONFLICT DO NOTHING",
                                         2, p, &r);
     if (st != API_DB_OK) {

@@ -13,13 +13,17 @@
 #include "apid/job_request.h"
 #include "apid/job_view.h"
 #include "apid/jobrunner_client.h"
+#include "apid/node_search.h"
 #include "apid/response.h"
+#include "apid/search_reply.h"
+#include "apid/validate.h"
 #include "shared/log.h"
 #include "shared/timefmt.h"
 
 #define JOB_COLUMNS                                                                       \
     "id, command, status, quorum, run_timeout, options::text, "                           \
-    "extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint"
+    "extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint, "        \
+    "search_query"
 
 static struct job_row row_of(PGresult *r, int i)
 {
@@ -32,6 +36,7 @@ static struct job_row row_of(PGresult *r, int i)
         .options_json = PQgetvalue(r, i, 5),
         .created_at = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10),
         .updated_at = (time_t)strtoll(PQgetvalue(r, i, 7), NULL, 10),
+        .search = PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8),
     };
 }
 
@@ -76,6 +81,35 @@ static void reply_jobrunner_error(struct api_reply *reply, const json_t *rep)
     api_reply_error(reply, (unsigned)st, "%s", msg ? msg : "job runner error");
 }
 
+/* Runs jr->search and adds its matches to the targets; -1 with reply set. */
+static int add_search_matches(struct api_request *req, struct job_request *jr,
+                              struct api_reply *reply)
+{
+    struct node_names found;
+    char err[512];
+    enum node_search_status st =
+        node_search(req->org, req->org_id, jr->search, &found, err, sizeof err);
+    if (st != NODE_SEARCH_OK) {
+        char safe[256];
+        LOG_INFO("org=%s search '%s' by %s refused: %s", req->org,
+                 log_safe(jr->search, safe, sizeof safe), req->actor.name, err);
+        search_reply_error(reply, st, jr->search, err);
+        return -1;
+    }
+    int rc = job_request_add_matches(jr, (const char *const *)found.names, found.n, err,
+                                     sizeof err);
+    size_t matched = found.n;
+    node_names_free(&found);
+    if (rc) {
+        api_reply_error(reply, 400, "%s", err);
+        return -1;
+    }
+    char safe[256];
+    LOG_INFO("org=%s search '%s' matched %zu nodes: %zu targets", req->org,
+             log_safe(jr->search, safe, sizeof safe), matched, jr->n_nodes);
+    return 0;
+}
+
 void h_jobs_start(struct api_request *req, struct api_reply *reply)
 {
     struct job_request jr;
@@ -85,12 +119,20 @@ void h_jobs_start(struct api_request *req, struct api_reply *reply)
         api_reply_error(reply, 400, "%s", err);
         return;
     }
+    if (jr.search && add_search_matches(req, &jr, reply)) {
+        job_request_free(&jr);
+        return;
+    }
     json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:I, s:I, s:O, s:I}", "type",
                           "start_job", "org", req->org, "org_id", req->org_id, "created_by",
                           req->actor.name, "command", jr.command, "nodes", jr.nodes, "quorum",
                           (json_int_t)jr.quorum, "run_timeout", (json_int_t)jr.run_timeout,
                           "options", jr.options, "expires_at_us",
                           (json_int_t)(time_wall_us() + JOBRUNNER_EXPIRY_MS * 1000LL));
+    if (m && jr.search && json_object_set_new(m, "search", json_string(jr.search))) {
+        json_decref(m);
+        m = NULL;
+    }
     job_request_free(&jr);
     if (!m) {
         api_reply_error(reply, 500, "out of memory");

@@ -1,12 +1,17 @@
 /* GET node_states and node_states/NODE: liveness as heartbeatd last
  * wrote it, for every node the org has seen (a config fetch creates the
- * row, so nodes that never came up are listed as down). */
+ * row, so nodes that never came up are listed as down);
+ * node_states?search=QUERY lists only the nodes matching the query. */
 #include <stdlib.h>
 
 #include "apid/auth.h"
 #include "apid/dbconn.h"
 #include "apid/handlers.h"
+#include "apid/node_search.h"
 #include "apid/response.h"
+#include "apid/search_reply.h"
+#include "shared/pgarray.h"
+#include "shared/search_query.h"
 #include "shared/timefmt.h"
 
 #define NODE_COLUMNS "name, status, availability, extract(epoch FROM updated_at)::bigint"
@@ -22,14 +27,55 @@ static json_t *node_json(PGresult *r, int row)
                      when);
 }
 
+/* ?search=QUERY: the names of the matching nodes as a PostgreSQL array
+ * literal (*names, malloc'd), or "" (*names NULL) without the parameter;
+ * -1 with reply set. */
+static int search_param(struct api_request *req, struct api_reply *reply, char **names)
+{
+    *names = NULL;
+    char query[SEARCH_MAX_QUERY_BYTES + 1];
+    long n = query_get(req->query, "search", query, sizeof query);
+    if (n == -1)
+        return 0;
+    if (n == -2) {
+        api_reply_error(reply, 400, "search: the query is not validly %%-encoded or is longer "
+                                    "than %d bytes", SEARCH_MAX_QUERY_BYTES);
+        return -1;
+    }
+    struct node_names found;
+    char err[512];
+    enum node_search_status st = node_search(req->org, req->org_id, query, &found, err,
+                                             sizeof err);
+    if (st != NODE_SEARCH_OK) {
+        search_reply_error(reply, st, query, err);
+        return -1;
+    }
+    *names = pg_array_literal((const char *const *)found.names, found.n);
+    node_names_free(&found);
+    if (!*names) {
+        api_reply_error(reply, 500, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 void h_node_states_list(struct api_request *req, struct api_reply *reply)
 {
-    const char *p[1] = { req->org_id };
+    char *names;
+    if (search_param(req, reply, &names))
+        return;
+    const char *p[2] = { req->org_id, names };
     PGresult *r;
-    enum api_db_status st = api_db_exec("node_states list",
-                                        "SELECT " NODE_COLUMNS " FROM nodes "
-                                        "WHERE org_id = $1::bigint ORDER BY name",
-                                        1, p, &r);
+    enum api_db_status st =
+        names ? api_db_exec("node_states search",
+                            "SELECT " NODE_COLUMNS " FROM nodes "
+                            "WHERE org_id = $1::bigint AND name = ANY ($2::text[]) ORDER BY name",
+                            2, p, &r)
+              : api_db_exec("node_states list",
+                            "SELECT " NODE_COLUMNS " FROM nodes "
+                            "WHERE org_id = $1::bigint ORDER BY name",
+                            1, p, &r);
+    free(names);
     if (st != API_DB_OK) {
         auth_reply_db_error(reply, st);
         return;

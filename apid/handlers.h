@@ -13,6 +13,9 @@ void h_node_state_get(struct api_request *req, struct api_reply *reply);
 /* h_config.c */
 void h_config_get(struct api_request *req, struct api_reply *reply);
 
+/* h_facts.c */
+void h_facts_put(struct api_request *req, struct api_reply *reply);
+
 /* h_status.c */
 void h_status_get(struct api_request *req, struct api_reply *reply);
 void h_metrics_get(struct api_request *req, struct api_reply *reply);

@@ -49,7 +49,8 @@ static bool printable_string(const json_t *v, size_t max)
 }
 
 static const char *const allowed_keys[] = {
-    "command", "nodes", "quorum", "run_timeout", "capture_output", "user", "dir", "env", "file",
+    "command", "nodes", "search", "quorum", "run_timeout", "capture_output", "user", "dir", "env",
+    "file",
 };
 
 static int check_keys(const json_t *body, char *err, size_t errlen)
@@ -57,16 +58,13 @@ static int check_keys(const json_t *body, char *err, size_t errlen)
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)body, key, v) {
-        if (!strcmp(key, "search"))
-            return errbuf_fail(err, errlen,
-                        "'search' is not supported yet: list the target nodes in 'nodes'");
         bool known = false;
         for (size_t i = 0; i < sizeof allowed_keys / sizeof *allowed_keys; i++)
             known = known || !strcmp(key, allowed_keys[i]);
         if (!known) {
             char safe[64];
             return errbuf_fail(err, errlen, "invalid key supplied: '%s' (allowed: command, nodes, "
-                        "quorum, run_timeout, capture_output, user, dir, env, file)",
+                        "search, quorum, run_timeout, capture_output, user, dir, env, file)",
                         log_safe(key, safe, sizeof safe));
         }
     }
@@ -100,20 +98,43 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int check_search(const json_t *body, struct job_request *r, char *err, size_t errlen)
+{
+    const json_t *v = json_object_get(body, "search");
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return errbuf_fail(err, errlen, "invalid search supplied: 'search' must be a string, not %s",
+                           json_type_name(v));
+    if (json_string_length(v) > JOB_MAX_SEARCH)
+        return errbuf_fail(err, errlen, "invalid search supplied: 'search' is longer than %d bytes",
+                           JOB_MAX_SEARCH);
+    if (!plain_string(v, JOB_MAX_SEARCH))
+        return errbuf_fail(err, errlen, "invalid search supplied: 'search' is empty or contains a "
+                           "NUL character (use *:* to match every node)");
+    r->search = json_string_value(v);
+    return 0;
+}
+
 static int check_nodes(const json_t *body, struct job_request *r, char *err, size_t errlen)
 {
     json_t *v = json_object_get(body, "nodes");
+    if (!v && r->search) {
+        r->nodes = json_array();
+        return r->nodes ? 0 : errbuf_fail(err, errlen, "out of memory");
+    }
     if (!v)
-        return errbuf_fail(err, errlen, "at least one node must be supplied: 'nodes' is required");
+        return errbuf_fail(err, errlen, "at least one node must be supplied: 'nodes' is required "
+                           "(or give a 'search')");
     if (!json_is_array(v))
         return errbuf_fail(err, errlen, "invalid nodes supplied: 'nodes' must be an array of node "
                     "names, not %s", json_type_name(v));
     size_t n = json_array_size(v);
-    if (n == 0)
+    if (n == 0 && !r->search)
         return errbuf_fail(err, errlen, "at least one node must be supplied: 'nodes' is empty");
     if (n > JOB_MAX_NODES)
         return errbuf_fail(err, errlen, "invalid nodes supplied: more than %d nodes", JOB_MAX_NODES);
-    const char **sorted = malloc(n * sizeof *sorted);
+    const char **sorted = malloc((n ? n : 1) * sizeof *sorted);
     if (!sorted)
         return errbuf_fail(err, errlen, "out of memory");
     int rc = 0;
@@ -140,15 +161,28 @@ static int check_nodes(const json_t *body, struct job_request *r, char *err, siz
     }
     free(sorted);
     if (rc == 0) {
-        r->nodes = v;
+        r->nodes = json_copy(v);
         r->n_nodes = n;
+        if (!r->nodes)
+            rc = errbuf_fail(err, errlen, "out of memory");
     }
     return rc;
 }
 
-static int check_quorum(const json_t *body, struct job_request *r, char *err, size_t errlen)
+/* The quorum's type now; its value once the targets are known. */
+static int check_quorum_type(const json_t *body, struct job_request *r, char *err, size_t errlen)
 {
     const json_t *v = json_object_get(body, "quorum");
+    r->quorum_value = v;
+    if (v && !json_is_integer(v) && !json_is_real(v) && !json_is_string(v))
+        return errbuf_fail(err, errlen, "invalid type supplied for quorum (expected a node count or "
+                    "a percentage string like \"80%%\", not %s)", json_type_name(v));
+    return 0;
+}
+
+static int resolve_quorum(struct job_request *r, char *err, size_t errlen)
+{
+    const json_t *v = r->quorum_value;
     struct quorum_spec q;
     char qerr[200];
     int rc = 0;
@@ -167,6 +201,7 @@ static int check_quorum(const json_t *body, struct job_request *r, char *err, si
     if (rc)
         return errbuf_fail(err, errlen, "%s", qerr);
     r->quorum = quorum_required(&q, r->n_nodes);
+    r->resolved = true;
     return 0;
 }
 
@@ -329,17 +364,51 @@ int job_request_parse(const json_t *body, long default_run_timeout, struct job_r
     if (!r->options)
         return errbuf_fail(err, errlen, "out of memory");
     if (check_keys(body, err, errlen) || check_command(body, r, err, errlen) ||
-        check_nodes(body, r, err, errlen) || check_quorum(body, r, err, errlen) ||
+        check_search(body, r, err, errlen) || check_nodes(body, r, err, errlen) ||
+        check_quorum_type(body, r, err, errlen) ||
         check_run_timeout(body, default_run_timeout, r, err, errlen) ||
-        check_options(body, r, err, errlen)) {
+        check_options(body, r, err, errlen) || (!r->search && resolve_quorum(r, err, errlen))) {
         job_request_free(r);
         return -1;
     }
     return 0;
 }
 
+int job_request_add_matches(struct job_request *r, const char *const *names, size_t n,
+                            char *err, size_t errlen)
+{
+    if (r->resolved)
+        return errbuf_fail(err, errlen, "internal: the targets are already complete");
+    size_t given = r->n_nodes;
+    const char **sorted = malloc((given ? given : 1) * sizeof *sorted);
+    if (!sorted)
+        return errbuf_fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < given; i++)
+        sorted[i] = json_string_value(json_array_get(r->nodes, i));
+    qsort(sorted, given, sizeof *sorted, cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (given && bsearch(&names[i], sorted, given, sizeof *sorted, cmp_str))
+            continue;
+        if (json_array_size(r->nodes) >= JOB_MAX_NODES)
+            rc = errbuf_fail(err, errlen, "too many nodes: the search and 'nodes' together name "
+                             "more than %d nodes", JOB_MAX_NODES);
+        else if (json_array_append_new(r->nodes, json_string(names[i])))
+            rc = errbuf_fail(err, errlen, "out of memory");
+    }
+    free(sorted);
+    if (rc)
+        return -1;
+    r->n_nodes = json_array_size(r->nodes);
+    if (r->n_nodes == 0)
+        return errbuf_fail(err, errlen, "no nodes matched the search and no 'nodes' were given: "
+                           "nothing to run on");
+    return resolve_quorum(r, err, errlen);
+}
+
 void job_request_free(struct job_request *r)
 {
+    json_decref(r->nodes);
     json_decref(r->options);
     memset(r, 0, sizeof *r);
 }

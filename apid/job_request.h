@@ -5,9 +5,13 @@
  * POST jobs body (knife-push 2.x sends command, nodes, quorum as a count,
  * capture_output, env (often {}), and run_timeout/user/dir/file when given):
  *   command         required non-empty string
- *   nodes           required non-empty array of unique node names
- *   quorum          optional: a count 0..len(nodes) (integer, or a whole
- *                   real), or a string "N" / "P%" (shared/quorum.h);
+ *   nodes           array of unique node names; required (non-empty) unless
+ *                   search is given
+ *   search          optional search query (string of 1..JOB_MAX_SEARCH bytes,
+ *                   docs/search.md); the targets are the union of nodes and
+ *                   the matches, added with job_request_add_matches
+ *   quorum          optional: a count 0..number of targets (integer, or a
+ *                   whole real), or a string "N" / "P%" (shared/quorum.h);
  *                   default 100%
  *   run_timeout     optional whole number of seconds, 1..JOB_MAX_RUN_TIMEOUT;
  *                   default: the server's default_run_timeout
@@ -17,7 +21,6 @@
  *   env             optional object of string values; names [A-Za-z_][A-Za-z0-9_]*,
  *                   all names and values together <= JOB_MAX_ENV_TOTAL bytes
  *   file            optional "raw:..." or "base64:..." (<= JOB_MAX_FILE bytes decoded)
- *   search          refused with a clear message (not supported yet)
  *   anything else   refused ("invalid key supplied") */
 #ifndef PUSHY_APID_JOB_REQUEST_H
 #define PUSHY_APID_JOB_REQUEST_H
@@ -34,11 +37,16 @@
 #define JOB_MAX_USER 255
 #define JOB_MAX_ENV_KEY 1024
 #define JOB_MAX_ENV_TOTAL 65536     /* bytes of names and values */
+#define JOB_MAX_SEARCH 4096          /* bytes of the search query */
 
 struct job_request {
     const char *command;   /* borrowed from the body */
-    json_t *nodes;         /* borrowed from the body: array of strings */
+    json_t *nodes;         /* owned: the targets, an array of strings (the given
+                              nodes, then the search matches not among them) */
     size_t n_nodes;
+    const char *search;    /* borrowed from the body; NULL when not given */
+    bool resolved;         /* targets complete, quorum resolved */
+    const json_t *quorum_value; /* borrowed: the body's quorum, NULL if absent */
     size_t quorum;         /* nodes that must ack (resolved count) */
     long run_timeout;      /* seconds */
     json_t *options;       /* owned object: capture_output (only when true), user,
@@ -46,9 +54,18 @@ struct job_request {
 };
 
 /* Validates body (a JSON object). On success returns 0 and fills req
- * (free with job_request_free); otherwise -1 with the 400 message. */
+ * (free with job_request_free); otherwise -1 with the 400 message.
+ * Without search the request is complete (resolved); with search the
+ * caller runs it and then calls job_request_add_matches. */
 int job_request_parse(const json_t *body, long default_run_timeout, struct job_request *req,
                       char *err, size_t errlen);
+
+/* Adds the search's matches (sorted, distinct names) to the targets,
+ * skipping those given in nodes, then checks the target count (at least
+ * one, at most JOB_MAX_NODES) and resolves the quorum against it. 0, or -1
+ * with the 400 message. */
+int job_request_add_matches(struct job_request *req, const char *const *names, size_t n,
+                            char *err, size_t errlen);
 void job_request_free(struct job_request *req);
 
 /* GET jobs query: limit (1..JOB_LIST_MAX_LIMIT, default

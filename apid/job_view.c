@@ -38,6 +38,8 @@ static json_t *base(const struct job_row *r, bool include_file)
             rc |= json_object_set_new(o, "file_specified", json_true());
     }
     json_decref(opts);
+    if (r->search)
+        rc |= json_object_set_new(o, "search", json_string(r->search));
     if (rc) {
         json_decref(o);
         return NULL;

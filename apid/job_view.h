@@ -4,7 +4,8 @@
  * summary (GET jobs items):
  *   {"id","command","status","run_timeout","created_at","updated_at"}
  *   + "user","dir","env" when set, "capture_output":true when set,
- *   "file_specified":true when a file was sent
+ *   "file_specified":true when a file was sent, "search" (the query) when
+ *   the job was started by search
  * detail (GET jobs/ID): the summary + "quorum" + "nodes": an object from
  *   node state to the names in it (only states that occur);
  *   ?include_file=true gives "file" instead of "file_specified".
@@ -22,6 +23,7 @@ struct job_row {
     long quorum, run_timeout;
     const char *options_json;  /* jobs.options as text; NULL or "" = none */
     time_t created_at, updated_at;
+    const char *search;        /* jobs.search_query; NULL = none */
 };
 
 /* NULL when out of memory. */

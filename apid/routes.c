@@ -12,6 +12,8 @@ const struct route api_routes[] = {
     { "GET", ORG "/node_states", API_PERM_READ, ROUTE_BODY_IGNORED, h_node_states_list },
     { "GET", ORG "/node_states/:node", API_PERM_READ, ROUTE_BODY_IGNORED, h_node_state_get },
     { "GET", ORG "/config/:node", API_PERM_CONFIG, ROUTE_BODY_IGNORED, h_config_get },
+    /* The body is parsed by the handler, after its own size limit. */
+    { "PUT", ORG "/nodes/:node/facts", API_PERM_NODE_SELF, ROUTE_BODY_IGNORED, h_facts_put },
     /* Jobs: the jobs issue replaces these handlers. */
     { "GET", ORG "/jobs", API_PERM_READ, ROUTE_BODY_IGNORED, h_jobs_list },
     { "POST", ORG "/jobs", API_PERM_WRITE, ROUTE_BODY_JSON, h_jobs_start },

@@ -33,9 +33,10 @@ int avail_flush(struct db *db, struct sessions *t)
     } else {
         const char *p[4] = { lits[0], lits[1], lits[2], lits[3] };
         rc = db_command(db, "availability update",
-                        "INSERT INTO nodes (org_id, name, availability, incarnation_id) "
+                        "INSERT INTO nodes (org_id, name, availability, incarnation_id, search_keys) "
                         "SELECT u.org_id, u.name, "
-                        "  CASE WHEN u.avail THEN 'available' ELSE 'unavailable' END, u.inc "
+                        "  CASE WHEN u.avail THEN 'available' ELSE 'unavailable' END, u.inc, "
+                        "  jsonb_build_object('name', jsonb_build_array(u.name)) "
                         "FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::text[]) "
                         "  AS u(org_id, name, avail, inc) "
                         "JOIN orgs o ON o.id = u.org_id "

@@ -65,9 +65,9 @@ int persist_flush(struct db *db, struct tracker *t)
     } else {
         const char *p[5] = { lits[0], lits[1], lits[2], lits[3], lits[4] };
         rc = db_command(db, "node status update",
-                        "INSERT INTO nodes (org_id, name, status, updated_at, last_heard_at) "
+                        "INSERT INTO nodes (org_id, name, status, updated_at, last_heard_at, search_keys) "
                         "SELECT o.id, u.node, u.status, to_timestamp(u.at / 1000.0), "
-                        "  to_timestamp(u.heard / 1000.0) "
+                        "  to_timestamp(u.heard / 1000.0), jsonb_build_object('name', jsonb_build_array(u.node)) "
                         "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
                         "  $5::bigint[]) AS u(org, node, status, at, heard) "
                         "JOIN orgs o ON o.name = u.org "

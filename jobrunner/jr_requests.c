@@ -41,6 +41,7 @@ static void reply_finished(struct jobrunner *jr, enum job_state st)
 
 struct start_req {
     const char *org, *org_id, *created_by, *command;
+    const char *search;   /* the query the targets came from, or NULL */
     json_t *nodes, *options;
     size_t n;
     const char **names;
@@ -68,6 +69,8 @@ static const char *parse_start(json_t *m, struct start_req *r)
     r->command = json_string_value(json_object_get(m, "command"));
     r->nodes = json_object_get(m, "nodes");
     r->options = json_object_get(m, "options");
+    json_t *search = json_object_get(m, "search");
+    r->search = json_string_value(search);
     json_t *q = json_object_get(m, "quorum"), *t = json_object_get(m, "run_timeout");
     if (!r->org || !wire_valid_name(r->org, strlen(r->org)))
         return "invalid org";
@@ -81,6 +84,8 @@ static const char *parse_start(json_t *m, struct start_req *r)
         return "invalid nodes";
     if (r->options && !json_is_object(r->options))
         return "invalid options";
+    if (search && (!r->search || !*r->search || strlen(r->search) != json_string_length(search)))
+        return "invalid search";
     r->n = json_array_size(r->nodes);
     if (!json_is_integer(q) || json_integer_value(q) < 0 ||
         (unsigned long long)json_integer_value(q) > r->n)
@@ -156,7 +161,7 @@ static void start_job(struct jobrunner *jr, json_t *m)
     struct store_new_job nj = { .job_id = job_id, .org_id = r.org_id, .command = r.command,
                                 .created_by = r.created_by, .nodes = r.names, .n_nodes = r.n,
                                 .quorum = r.quorum, .run_timeout_s = r.run_timeout,
-                                .options = r.options };
+                                .options = r.options, .search_query = r.search };
     json_t *empty = NULL;
     if (!nj.options)
         nj.options = empty = json_object();
@@ -180,8 +185,9 @@ static void start_job(struct jobrunner *jr, json_t *m)
     for (size_t i = 0; i < r.n; i++)
         up += available[i];
     LOG_INFO("job=%s org=%s created by %s: %zu nodes (%zu available), quorum %zu, "
-             "run_timeout %ld s, voting_timeout %lld s",
-             job_id, r.org, r.created_by, r.n, up, r.quorum, r.run_timeout, (long long)voting);
+             "run_timeout %ld s, voting_timeout %lld s%s",
+             job_id, r.org, r.created_by, r.n, up, r.quorum, r.run_timeout, (long long)voting,
+             r.search ? " (targets from a search)" : "");
     reply(jr, json_pack("{s:b, s:s}", "ok", 1, "id", job_id));
 out:
     json_decref(spec);

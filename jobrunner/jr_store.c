@@ -56,14 +56,14 @@ int store_insert_job(struct db *db, const struct store_new_job *j)
     }
     if (db_command(db, "begin", "BEGIN", 0, NULL))
         goto out;
-    const char *pj[7] = { j->job_id, j->org_id, j->command, quorum, timeout, j->created_by,
-                          options };
+    const char *pj[8] = { j->job_id, j->org_id, j->command, quorum, timeout, j->created_by,
+                          options, j->search_query };
     const char *pn[2] = { j->job_id, names };
     if (db_command(db, "insert job",
                    "INSERT INTO jobs (id, org_id, command, status, quorum, run_timeout, "
-                   "created_by, options) VALUES ($1, $2::bigint, $3, 'new', $4::integer, "
-                   "$5::integer, $6, $7::jsonb)",
-                   7, pj) ||
+                   "created_by, options, search_query) VALUES ($1, $2::bigint, $3, 'new', "
+                   "$4::integer, $5::integer, $6, $7::jsonb, $8)",
+                   8, pj) ||
         db_command(db, "insert job nodes",
                    "INSERT INTO job_nodes (job_id, node_name, status) "
                    "SELECT $1, u.name, 'new' FROM unnest($2::text[]) AS u(name)",

@@ -27,6 +27,7 @@ struct store_new_job {
     size_t quorum;
     long run_timeout_s;
     const json_t *options;
+    const char *search_query; /* jobs.search_query; NULL when not by search */
 };
 /* Inserts the job (status new) and its nodes (status new) in one
  * transaction. */

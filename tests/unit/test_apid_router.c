@@ -27,6 +27,8 @@ Test(apid_router, every_route_matches_its_own_pattern)
         { "GET", "/organizations/acme/pushy/node_states/n1",
           "/organizations/:org/pushy/node_states/:node" },
         { "GET", "/organizations/acme/pushy/config/n1", "/organizations/:org/pushy/config/:node" },
+        { "PUT", "/organizations/acme/pushy/nodes/n1/facts",
+          "/organizations/:org/pushy/nodes/:node/facts" },
         { "GET", "/organizations/acme/pushy/jobs", "/organizations/:org/pushy/jobs" },
         { "POST", "/organizations/acme/pushy/jobs", "/organizations/:org/pushy/jobs" },
         { "GET", "/organizations/acme/pushy/jobs/abc", "/organizations/:org/pushy/jobs/:job" },

@@ -198,9 +198,74 @@ Test(job_request, unknown_keys)
     refused("{\"command\":\"x\",\"nodes\":[\"a\"],\"capture\":true}", "invalid key supplied: 'capture'");
 }
 
-Test(job_request, search_is_not_silently_ignored)
+Test(job_request, search_alone_waits_for_its_matches)
 {
-    refused("{\"command\":\"x\",\"search\":\"role:web\"}", "'search' is not supported yet");
+    accepted("{\"command\":\"x\",\"search\":\"role:web\",\"quorum\":\"50%\"}");
+    cr_assert_str_eq(req.search, "role:web");
+    cr_assert_not(req.resolved);
+    cr_assert_eq(req.n_nodes, 0);
+    const char *found[] = { "w1", "w2", "w3", "w4" };
+    cr_assert_eq(job_request_add_matches(&req, found, 4, err, sizeof err), 0, "%s", err);
+    cr_assert(req.resolved);
+    cr_assert_eq(req.n_nodes, 4);
+    cr_assert_eq(req.quorum, 2);
+    cr_assert_str_eq(json_string_value(json_array_get(req.nodes, 3)), "w4");
+}
+
+Test(job_request, search_and_nodes_are_a_union)
+{
+    accepted("{\"command\":\"x\",\"nodes\":[\"z9\",\"w2\"],\"search\":\"role:web\"}");
+    cr_assert_eq(req.n_nodes, 2);
+    const char *found[] = { "w1", "w2", "w3" };
+    cr_assert_eq(job_request_add_matches(&req, found, 3, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(req.n_nodes, 4, "w2 is not added twice");
+    const char *want[] = { "z9", "w2", "w1", "w3" };
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_str_eq(json_string_value(json_array_get(req.nodes, i)), want[i]);
+    cr_assert_eq(req.quorum, 4, "default quorum is every target");
+}
+
+Test(job_request, search_with_nodes_and_no_match_runs_on_the_nodes)
+{
+    accepted("{\"command\":\"x\",\"nodes\":[\"a\"],\"search\":\"role:none\",\"quorum\":1}");
+    cr_assert_eq(job_request_add_matches(&req, NULL, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(req.n_nodes, 1);
+    cr_assert_eq(req.quorum, 1);
+}
+
+Test(job_request, search_without_match_or_nodes_is_refused)
+{
+    accepted("{\"command\":\"x\",\"search\":\"role:none\"}");
+    cr_assert_eq(job_request_add_matches(&req, NULL, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "no nodes matched the search"), "%s", err);
+    accepted("{\"command\":\"x\",\"nodes\":[],\"search\":\"role:none\"}");
+    cr_assert_eq(job_request_add_matches(&req, NULL, 0, err, sizeof err), -1);
+}
+
+Test(job_request, search_quorum_is_checked_against_all_targets)
+{
+    accepted("{\"command\":\"x\",\"search\":\"role:web\",\"quorum\":3}");
+    const char *found[] = { "w1", "w2" };
+    cr_assert_eq(job_request_add_matches(&req, found, 2, err, sizeof err), -1,
+                 "a quorum of 3 out of 2 targets");
+    refused("{\"command\":\"x\",\"search\":\"role:web\",\"quorum\":[1]}",
+            "invalid type supplied for quorum");
+}
+
+Test(job_request, search_input_errors)
+{
+    refused("{\"command\":\"x\",\"search\":42}", "'search' must be a string");
+    refused("{\"command\":\"x\",\"search\":\"\"}", "'search' is empty");
+    refused("{\"command\":\"x\",\"search\":null}", "'search' must be a string");
+    refused("{\"command\":\"x\"}", "'nodes' is required (or give a 'search')");
+    char big[JOB_MAX_SEARCH + 64];
+    int n = snprintf(big, sizeof big, "{\"command\":\"x\",\"search\":\"");
+    memset(big + n, 'a', JOB_MAX_SEARCH + 1);
+    snprintf(big + n + JOB_MAX_SEARCH + 1, sizeof big - (size_t)n - JOB_MAX_SEARCH - 1, "\"}");
+    refused(big, "longer than 4096 bytes");
+    accepted("{\"command\":\"x\",\"nodes\":[\"a\"]}");
+    cr_assert(req.resolved, "without search the request is complete at once");
+    cr_assert_eq(job_request_add_matches(&req, NULL, 0, err, sizeof err), -1);
 }
 
 Test(job_request, option_type_errors)
