@@ -69,8 +69,16 @@ void chef_error_message(const json_t *body, char *out, size_t outlen)
     const json_t *e = json_is_object(body) ? json_object_get(body, "error") : NULL;
     if (json_is_array(e) && json_array_size(e) > 0)
         e = json_array_get(e, 0);
-    if (json_is_string(e))
-        snprintf(out, outlen, "%s", json_string_value(e));
+    if (!json_is_string(e))
+        return;
+    const char *s = json_string_value(e);
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    snprintf(out, outlen, "%s", s);
+    size_t n = strlen(out);
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\n' || out[n - 1] == '\r' ||
+                     out[n - 1] == '\t'))
+        out[--n] = '\0';
     for (char *c = out; *c; c++) /* one line of printable text */
         if ((unsigned char)*c < ' ' || (unsigned char)*c == 0x7f)
             *c = ' ';
