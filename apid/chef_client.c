@@ -171,7 +171,7 @@ enum chef_call chef_request(const char *method, const char *path, const char *bo
     }
     char safe_path[256];
     log_safe(path, safe_path, sizeof safe_path);
-    static char url_err[] = "the Chef server URL is too long";
+    static const char url_err[] = "the Chef server URL is too long";
     char *url = malloc(CHEF_URL_MAX);
     if (!url || chef_join_url(url, CHEF_URL_MAX, chef.cfg->chef_server_url, path)) {
         free(url);

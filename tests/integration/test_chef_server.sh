@@ -145,7 +145,6 @@ test_unknown_actor_is_401() {
     assert_eq 401 "$(status_of "$out")" "an actor goiardi does not know: $out"
     assert_contains "$out" "Failed to authenticate as 'stranger'"
     # A name goiardi knows, signed with another key.
-    cp "$T/keys/stranger.pem" "$T/keys/fake-alice.pem"
     out=$("$PUSHY_TOOLS/signed_request" --key "$T/keys/stranger.pem" --user alice GET \
         "$(O /node_states)")
     assert_eq 401 "$(status_of "$out")" "alice's name with a wrong key: $out"
@@ -190,6 +189,16 @@ test_job_by_search_runs_on_matching_nodes() {
     id=$(start_job '{"command":"ok","search":"recipe:nginx"}')
     wait_job "$id" complete 30
     assert_eq "web1" "$(job_field "$id" '[.nodes[][]] | sort | join(" ")')" "recipe:nginx"
+}
+
+test_node_states_search() {
+    local out
+    out=$(api alice GET "/node_states?search=role%3Aweb")
+    assert_eq 200 "$(status_of "$out")" "node_states?search: $out"
+    assert_eq "web1 web2" "$(body_of "$out" | jq -r '[.[].node_name] | sort | join(" ")')"
+    out=$(api alice GET "/node_states?search=tier%3Astorage%20OR%20recipe%3Anginx")
+    assert_eq "db1 web1" "$(body_of "$out" | jq -r '[.[].node_name] | sort | join(" ")')" \
+        "an OR query: $out"
 }
 
 test_search_changes_follow_the_chef_server() {
