@@ -91,31 +91,38 @@ static int object_path(char *out, size_t len, const char *org, const char *kind,
     return chef_org_path(out, len, chef_single_org(), org, rest);
 }
 
-enum api_db_status identity_chef_org_id(const char *org, char org_id[24], bool *found)
+enum api_db_status chef_org_known(const char *org, bool *known)
 {
-    *found = false;
+    *known = false;
     if (!valid_org_name(org))
         return API_DB_OK;
     const char *single = chef_single_org();
     if (single) {
-        if (strcmp(org, single))
-            return API_DB_OK;
-    } else {
-        char path[CHEF_PATH_MAX];
-        int n = snprintf(path, sizeof path, "/organizations/%s", org); /* a valid org name */
-        if (n < 0 || (size_t)n >= sizeof path)
-            return API_DB_ERROR;
-        struct chef_answer a;
-        bool known;
-        enum api_db_status st = chef_get("org lookup", path, &a, &known);
-        if (st != API_DB_OK || !known)
-            return st;
-        chef_answer_free(&a);
+        *known = !strcmp(org, single);
+        return API_DB_OK;
     }
+    char path[CHEF_PATH_MAX];
+    int n = snprintf(path, sizeof path, "/organizations/%s", org); /* a valid org name */
+    if (n < 0 || (size_t)n >= sizeof path)
+        return API_DB_ERROR;
+    struct chef_answer a;
+    enum api_db_status st = chef_get("org lookup", path, &a, known);
+    if (st == API_DB_OK && *known)
+        chef_answer_free(&a);
+    return st;
+}
+
+enum api_db_status identity_chef_org_id(const char *org, char org_id[24], bool *found)
+{
+    *found = false;
+    bool known;
+    enum api_db_status st = chef_org_known(org, &known);
+    if (st != API_DB_OK || !known)
+        return st;
     /* The Chef server knows the org: make sure the local row exists. */
     const char *p[1] = { org };
     PGresult *r;
-    enum api_db_status st = api_db_exec(
+    st = api_db_exec(
         "org create from Chef server",
         "INSERT INTO orgs (name, guid) VALUES ($1, replace(gen_random_uuid()::text, '-', '')) "
         "ON CONFLICT (name) DO NOTHING",
@@ -178,14 +185,11 @@ static int add_candidate(struct actor_candidates *out, enum actor_candidate_kind
     return 0;
 }
 
-enum api_db_status identity_chef_actor_candidates(const char *org_id, const char *name,
-                                                  struct actor_candidates *out)
+enum api_db_status chef_actor_candidates(const char *org, const char *name,
+                                         struct actor_candidates *out)
 {
     out->n = 0;
-    char org[API_NAME_MAX];
-    enum api_db_status st = org_name_of(org_id, org, sizeof org);
-    if (st != API_DB_OK)
-        return st;
+    enum api_db_status st;
     char path[CHEF_PATH_MAX], keys[CHEF_PATH_MAX];
     if (object_path(path, sizeof path, org, "clients", name, "") ||
         object_path(keys, sizeof keys, org, "clients", name, "/keys/default"))
@@ -325,14 +329,11 @@ static enum api_db_status in_group(const char *org, const char *root, bool is_cl
     return st;
 }
 
-enum api_db_status identity_chef_groups(const char *org_id, enum api_actor_kind kind,
-                                        const char *name, unsigned *mask)
+enum api_db_status chef_actor_groups(const char *org, enum api_actor_kind kind,
+                                     const char *name, unsigned *mask)
 {
     *mask = 0;
-    char org[API_NAME_MAX];
-    enum api_db_status st = org_name_of(org_id, org, sizeof org);
-    if (st != API_DB_OK)
-        return st;
+    enum api_db_status st;
     if (chef_single_org())
         return admin_flag_groups(org, kind, name, mask);
     static const char *const roots[] = { "admins", "pushy_job_writers", "pushy_job_readers" };
@@ -345,4 +346,22 @@ enum api_db_status identity_chef_groups(const char *org_id, enum api_actor_kind 
             *mask |= authz_group_bit(roots[i]);
     }
     return API_DB_OK;
+}
+
+enum api_db_status identity_chef_actor_candidates(const char *org_id, const char *name,
+                                                  struct actor_candidates *out)
+{
+    out->n = 0;
+    char org[API_NAME_MAX];
+    enum api_db_status st = org_name_of(org_id, org, sizeof org);
+    return st != API_DB_OK ? st : chef_actor_candidates(org, name, out);
+}
+
+enum api_db_status identity_chef_groups(const char *org_id, enum api_actor_kind kind,
+                                        const char *name, unsigned *mask)
+{
+    *mask = 0;
+    char org[API_NAME_MAX];
+    enum api_db_status st = org_name_of(org_id, org, sizeof org);
+    return st != API_DB_OK ? st : chef_actor_groups(org, kind, name, mask);
 }

@@ -26,4 +26,12 @@ enum api_db_status identity_chef_actor_candidates(const char *org_id, const char
 enum api_db_status identity_chef_groups(const char *org_id, enum api_actor_kind kind,
                                         const char *name, unsigned *mask);
 
+/* The same lookups by org name, without the database (what the identity_
+ * functions above call once they know the org's name). */
+enum api_db_status chef_org_known(const char *org, bool *known);
+enum api_db_status chef_actor_candidates(const char *org, const char *name,
+                                         struct actor_candidates *out);
+enum api_db_status chef_actor_groups(const char *org, enum api_actor_kind kind,
+                                     const char *name, unsigned *mask);
+
 #endif

@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apid/authz.h"
 #include "apid/chef_client.h"
 #include "apid/chef_parse.h"
 #include "apid/chef_search.h"
+#include "apid/identity_chef.h"
 #include "shared/chef_auth.h"
 #include "shared/config.h"
 
@@ -286,6 +288,37 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
     return reply(c, status, body, strlen(body));
 }
 
+#define PEM1 "-----BEGIN PUBLIC KEY-----\\nONE\\n-----END PUBLIC KEY-----\\n"
+#define PEM2 "-----BEGIN PUBLIC KEY-----\\nTWO\\n-----END PUBLIC KEY-----\\n"
+
+/* A Chef Infra Server's org-scoped objects (multi-org mode). */
+static const struct {
+    const char *path;
+    unsigned status;
+    const char *body;
+} objects[] = {
+    { "/organizations/acme", 200, "{\"name\":\"acme\"}" },
+    { "/organizations/acme/clients/n1", 200, "{\"name\":\"n1\",\"public_key\":\"" PEM1 "\"}" },
+    /* API v1 style: no public_key in the object, the key under keys/default */
+    { "/organizations/acme/clients/v1only", 200, "{\"name\":\"v1only\"}" },
+    { "/organizations/acme/clients/v1only/keys/default", 200, "{\"public_key\":\"" PEM2 "\"}" },
+    { "/organizations/acme/clients/broken", 502, "{\"error\":[\"bad gateway\"]}" },
+    { "/organizations/acme/clients/denied", 403, "{\"error\":[\"missing read permission\"]}" },
+    { "/users/alice", 200, "{\"username\":\"alice\",\"public_key\":\"" PEM2 "\"}" },
+    { "/organizations/acme/users/alice", 200, "{\"username\":\"alice\"}" },
+    { "/users/olga", 200, "{\"username\":\"olga\",\"public_key\":\"" PEM1 "\"}" },
+    { "/users/bob", 200, "{\"username\":\"bob\",\"public_key\":\"" PEM1 "\"}" },
+    { "/organizations/acme/users/bob", 200, "{}" },
+    /* admins <- ops <- admins: a cycle; alice is an admin through ops */
+    { "/organizations/acme/groups/admins", 200,
+      "{\"actors\":[],\"users\":[],\"clients\":[],\"groups\":[\"ops\"]}" },
+    { "/organizations/acme/groups/ops", 200,
+      "{\"actors\":[\"alice\"],\"users\":[\"alice\"],\"clients\":[],\"groups\":[\"admins\",\"ops\"]}" },
+    { "/organizations/acme/groups/pushy_job_readers", 200,
+      "{\"actors\":[\"bob\",\"n1\"],\"users\":[\"bob\"],\"clients\":[\"n1\"],\"groups\":[]}" },
+    /* pushy_job_writers does not exist: 404 */
+};
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *data,
                                size_t *data_len, void **state)
@@ -316,6 +349,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     chef_auth_request_free(&req);
     __atomic_add_fetch(&verified_requests, 1, __ATOMIC_SEQ_CST);
+    for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++)
+        if (!strcmp(method, "GET") && !strcmp(url, objects[i].path))
+            return reply_text(c, objects[i].status, objects[i].body);
     if (!strcmp(url, "/ok"))
         return reply_text(c, 200, "{\"a\":1}");
     if (!strcmp(url, "/notjson"))
@@ -382,7 +418,7 @@ static struct MHD_Daemon *httpd;
 static struct pushy_config ccfg;
 static char key_path[] = "/tmp/chef-unit-key.XXXXXX";
 
-static void start_server(int timeout_s, int max_nodes)
+static void start_server(int timeout_s, int max_nodes, const char *single_org)
 {
     char *priv = NULL, *pub = NULL;
     cr_assert_eq(chef_auth_generate_keypair(2048, &priv, &pub), 0);
@@ -404,7 +440,7 @@ static void start_server(int timeout_s, int max_nodes)
              (unsigned)info->port);
     snprintf(ccfg.chef_server_superuser_key, sizeof ccfg.chef_server_superuser_key, "%s",
              key_path);
-    snprintf(ccfg.chef_server_single_org, sizeof ccfg.chef_server_single_org, "one");
+    snprintf(ccfg.chef_server_single_org, sizeof ccfg.chef_server_single_org, "%s", single_org);
     ccfg.chef_server_timeout = timeout_s;
     ccfg.chef_search_max_nodes = max_nodes;
     cr_assert_eq(chef_client_init(&ccfg, err, sizeof err), 0, "%s", err);
@@ -422,7 +458,7 @@ static void stop_server(void)
 
 Test(chef_client, signed_requests_and_answers)
 {
-    start_server(1, 100);
+    start_server(1, 100, "one");
     struct chef_answer a;
     cr_assert_eq(chef_request("GET", "/ok", NULL, &a, err, sizeof err), CHEF_CALL_OK, "%s", err);
     cr_assert_eq(a.status, 200);
@@ -452,7 +488,7 @@ Test(chef_client, signed_requests_and_answers)
 
 Test(chef_client, unreachable_server)
 {
-    start_server(2, 100);
+    start_server(2, 100, "one");
     /* A port nothing listens on. */
     snprintf(ccfg.chef_server_url, sizeof ccfg.chef_server_url, "http://127.0.0.1:1");
     struct chef_answer a;
@@ -481,7 +517,7 @@ Test(chef_client, init_refuses_a_bad_key)
 
 Test(chef_client, search_pages_sorts_and_maps_errors)
 {
-    start_server(5, 100);
+    start_server(5, 100, "one");
     struct node_names nn;
     cr_assert_eq(chef_search_nodes("one", "role:web", &nn, err, sizeof err), NODE_SEARCH_OK, "%s",
                  err);
@@ -504,11 +540,84 @@ Test(chef_client, search_pages_sorts_and_maps_errors)
 
 Test(chef_client, search_bounded_by_max_nodes)
 {
-    start_server(5, 3);
+    start_server(5, 3, "one");
     struct node_names nn;
     cr_assert_eq(chef_search_nodes("one", "role:web", &nn, err, sizeof err),
                  NODE_SEARCH_BAD_QUERY);
     cr_assert(strstr(err, "more than 3 nodes"), "%s", err);
     cr_assert_eq(nn.n, 0);
+    stop_server();
+}
+
+/* ---- identity from a Chef Infra Server (multi-org paths, groups) ---- */
+
+Test(chef_identity, orgs_and_actor_keys)
+{
+    start_server(5, 100, "");
+    bool known;
+    cr_assert_eq(chef_org_known("acme", &known), API_DB_OK);
+    cr_assert(known);
+    cr_assert_eq(chef_org_known("nope", &known), API_DB_OK);
+    cr_assert_not(known, "404: an org the Chef server does not know");
+    cr_assert_eq(chef_org_known("Not An Org", &known), API_DB_OK);
+    cr_assert_not(known, "never asked for");
+
+    struct actor_candidates c = { 0 };
+    cr_assert_eq(chef_actor_candidates("acme", "n1", &c), API_DB_OK);
+    cr_assert_eq(c.n, 1);
+    cr_assert_eq(c.c[0].kind, CANDIDATE_CLIENT);
+    cr_assert(strstr(c.c[0].public_key_pem, "ONE"));
+    identity_candidates_free(&c);
+
+    cr_assert_eq(chef_actor_candidates("acme", "v1only", &c), API_DB_OK);
+    cr_assert_eq(c.n, 1);
+    cr_assert(strstr(c.c[0].public_key_pem, "TWO"), "the key from keys/default");
+    identity_candidates_free(&c);
+
+    cr_assert_eq(chef_actor_candidates("acme", "alice", &c), API_DB_OK);
+    cr_assert_eq(c.n, 1);
+    cr_assert_eq(c.c[0].kind, CANDIDATE_USER_MEMBER);
+    identity_candidates_free(&c);
+
+    cr_assert_eq(chef_actor_candidates("acme", "olga", &c), API_DB_OK);
+    cr_assert_eq(c.n, 1);
+    cr_assert_eq(c.c[0].kind, CANDIDATE_USER_OUTSIDER, "no association with acme");
+    identity_candidates_free(&c);
+
+    cr_assert_eq(chef_actor_candidates("acme", "ghost", &c), API_DB_OK);
+    cr_assert_eq(c.n, 0);
+
+    cr_assert_eq(chef_actor_candidates("acme", "broken", &c), API_DB_UNAVAILABLE, "a 5xx");
+    cr_assert_eq(c.n, 0);
+    cr_assert_eq(chef_actor_candidates("acme", "denied", &c), API_DB_ERROR,
+                 "the superuser refused");
+    stop_server();
+}
+
+Test(chef_identity, nested_groups)
+{
+    start_server(5, 100, "");
+    unsigned mask;
+    cr_assert_eq(chef_actor_groups("acme", API_ACTOR_USER, "alice", &mask), API_DB_OK);
+    cr_assert_eq(mask, AUTHZ_GROUP_ADMINS, "admins through the nested ops group (with a cycle)");
+    cr_assert_eq(chef_actor_groups("acme", API_ACTOR_USER, "bob", &mask), API_DB_OK);
+    cr_assert_eq(mask, AUTHZ_GROUP_READERS);
+    cr_assert_eq(chef_actor_groups("acme", API_ACTOR_CLIENT, "n1", &mask), API_DB_OK);
+    cr_assert_eq(mask, AUTHZ_GROUP_READERS);
+    cr_assert_eq(chef_actor_groups("acme", API_ACTOR_USER, "n1", &mask), API_DB_OK);
+    cr_assert_eq(mask, 0, "a user named like a member client is not that client");
+    cr_assert_eq(chef_actor_groups("acme", API_ACTOR_CLIENT, "alice", &mask), API_DB_OK);
+    cr_assert_eq(mask, 0);
+    stop_server();
+}
+
+Test(chef_identity, single_org_admin_flag_fallback)
+{
+    start_server(5, 100, "one");
+    bool known;
+    cr_assert_eq(chef_org_known("one", &known), API_DB_OK);
+    cr_assert(known);
+    cr_assert_eq(chef_org_known("acme", &known), API_DB_OK);
+    cr_assert_not(known, "only the configured org");
     stop_server();
 }
