@@ -55,20 +55,41 @@ void pc_request_headers_free(struct pc_request_headers *h)
     memset(h, 0, sizeof *h);
 }
 
+int pc_facts_url(const char *server_url, const char *node, char *url, size_t cap,
+                 const char **path_out)
+{
+    int n = snprintf(url, cap, "%s/pushy/nodes/%s/facts", server_url, node);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    const char *host = strstr(url, "://");
+    const char *path = host ? strchr(host + 3, '/') : NULL;
+    if (!path)
+        return -1;
+    *path_out = path;
+    return 0;
+}
+
 int pc_sign_get(const char *path, const char *node, EVP_PKEY *key, int version, time_t now,
                 struct pc_request_headers *out, char *err, size_t errlen)
 {
+    return pc_sign_request("GET", path, "", 0, node, key, version, now, out, err, errlen);
+}
+
+int pc_sign_request(const char *method, const char *path, const char *body, size_t body_len,
+                    const char *node, EVP_PKEY *key, int version, time_t now,
+                    struct pc_request_headers *out, char *err, size_t errlen)
+{
     memset(out, 0, sizeof *out);
     chef_auth_headers hs = { 0 };
-    if (chef_auth_sign((chef_auth_version)version, node, key, "GET", path, "", 0, now, NULL, &hs, err,
-                       errlen) != CHEF_AUTH_OK) {
+    if (chef_auth_sign((chef_auth_version)version, node, key, method, path, body, body_len, now,
+                       NULL, &hs, err, errlen) != CHEF_AUTH_OK) {
         chef_auth_headers_free(&hs);
         return -1;
     }
     int n = 0;
     int rc = 0;
     const char *why = "out of memory";
-    if (hs.count + 1 > PC_MAX_HEADERS) {
+    if (hs.count + 2 > PC_MAX_HEADERS) {
         why = "too many signing headers";
         rc = -1;
     }
@@ -76,6 +97,12 @@ int pc_sign_get(const char *path, const char *node, EVP_PKEY *key, int version, 
         n++;
     else
         rc = -1;
+    if (rc == 0 && body_len > 0) {
+        if ((out->lines[n] = strdup("Content-Type: application/json")))
+            n++;
+        else
+            rc = -1;
+    }
     for (size_t i = 0; rc == 0 && i < hs.count; i++) {
         if (asprintf(&out->lines[n], "%s: %s", hs.items[i].name, hs.items[i].value) < 0) {
             out->lines[n] = NULL;

@@ -21,6 +21,10 @@ int pc_url_escape(const char *s, char *out, size_t cap);
 int pc_config_url(const char *server_url, const char *node, const char *ccpk, char *url,
                   size_t cap, const char **path_out);
 
+/* <server_url>/pushy/nodes/NODE/facts, like pc_config_url. 0 or -1. */
+int pc_facts_url(const char *server_url, const char *node, char *url, size_t cap,
+                 const char **path_out);
+
 struct pc_request_headers {
     char *lines[PC_MAX_HEADERS + 1]; /* "Name: value", NULL-terminated, malloc'd */
 };
@@ -30,6 +34,11 @@ struct pc_request_headers {
  * pc_request_headers_free. */
 int pc_sign_get(const char *path, const char *node, EVP_PKEY *key, int version, time_t now,
                 struct pc_request_headers *out, char *err, size_t errlen);
+/* The same for any method with a body (body_len bytes; Content-Type:
+ * application/json is added when body_len > 0). */
+int pc_sign_request(const char *method, const char *path, const char *body, size_t body_len,
+                    const char *node, EVP_PKEY *key, int version, time_t now,
+                    struct pc_request_headers *out, char *err, size_t errlen);
 void pc_request_headers_free(struct pc_request_headers *h);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "client/facts.h"
 #include "shared/chef_auth.h"
 #include "shared/log.h"
 #include "shared/server_keys.h"
@@ -222,6 +223,8 @@ static int loop(struct client *c)
         long timeout = poll_timeout(c, now);
         if (c->http)
             n += pc_http_poll_items(c->http, items + n, MAX_POLL_ITEMS - n, &timeout);
+        if (c->facts_http)
+            n += pc_http_poll_items(c->facts_http, items + n, MAX_POLL_ITEMS - n, &timeout);
         if (zmq_poll(items, n, timeout) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
@@ -240,6 +243,8 @@ static int loop(struct client *c)
             pc_proc_drain(&c->proc, c->proc.err_fd);
         if (c->http && pc_http_step(c->http))
             pcl_fetch_done(c);
+        if (c->facts_http && pc_http_step(c->facts_http))
+            pcl_facts_done(c);
     }
     return 0;
 }
@@ -272,6 +277,7 @@ int pc_client_main(struct pc_settings *set)
     char err[256];
     if (gethostname(c->hostname, sizeof c->hostname - 1) != 0)
         snprintf(c->hostname, sizeof c->hostname, "%s", set->node_name);
+    pc_facts_fqdn(c->hostname, c->fqdn, sizeof c->fqdn);
     if (!(c->client_key = chef_auth_load_private_key_file(set->client_key, err, sizeof err))) {
         LOG_ERROR("client key %s: %s", set->client_key, err);
         return 1;
@@ -306,6 +312,7 @@ int pc_client_main(struct pc_settings *set)
     pcl_drop_committed(c);
     pc_session_close(&c->sess);
     pc_http_free(c->http);
+    pc_http_free(c->facts_http);
     for (int i = 0; i < c->outq_n; i++)
         json_decref(c->outq[i]);
     if (c->have_config)

@@ -120,6 +120,7 @@ void pcl_fetch_done(struct client *c)
         pc_http_free(c->http);
         c->http = NULL;
         connect_with(c, &rc);
+        pcl_report_facts(c);
         return;
     }
     pc_http_free(c->http);

@@ -2,7 +2,8 @@
  *   client.c       the loop, timers, signals, reconfigure scheduling;
  *   client_conn.c  config fetch, connecting, inbound messages;
  *   client_out.c   outbound messages (job replies queue, heartbeats);
- *   client_job.c   server commands and the job's process.
+ *   client_job.c   server commands and the job's process;
+ *   client_facts.c the facts report after each config fetch.
  * Not a public interface: only these files include it. */
 #ifndef PUSHY_CLIENT_CLIENT_INT_H
 #define PUSHY_CLIENT_CLIENT_INT_H
@@ -52,6 +53,8 @@ struct client {
 
     enum phase phase;
     struct pc_http *http;
+    struct pc_http *facts_http; /* the facts PUT in flight, or NULL */
+    char fqdn[256];             /* resolved once at start */
     bool have_config;
     struct pc_remote_config rc;
     struct pc_session sess;
@@ -112,6 +115,11 @@ void pcl_start_fetch(struct client *c);
 void pcl_fetch_done(struct client *c);
 void pcl_on_sub(struct client *c);
 void pcl_on_dealer(struct client *c);
+
+/* client_facts.c */
+void pcl_report_facts(struct client *c);
+void pcl_facts_done(struct client *c);
+void pcl_facts_cancel(struct client *c);
 
 /* client_job.c */
 const char *pcl_jid(const struct client *c);

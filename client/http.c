@@ -57,6 +57,13 @@ void pc_http_free(struct pc_http *h)
 struct pc_http *pc_http_get(const char *url, const char *const *headers, bool verify_tls,
                             long timeout_ms, char *err, size_t errlen)
 {
+    return pc_http_request("GET", url, headers, NULL, 0, verify_tls, timeout_ms, err, errlen);
+}
+
+struct pc_http *pc_http_request(const char *method, const char *url, const char *const *headers,
+                                const char *body, size_t body_len, bool verify_tls,
+                                long timeout_ms, char *err, size_t errlen)
+{
     struct pc_http *h = calloc(1, sizeof *h);
     if (!h) {
         snprintf(err, errlen, "out of memory");
@@ -87,6 +94,11 @@ struct pc_http *pc_http_get(const char *url, const char *const *headers, bool ve
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify_tls ? 1L : 0L) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify_tls ? 2L : 0L) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_USERAGENT, "pushy-client") != CURLE_OK)
+        goto fail;
+    if (strcmp(method, "GET") != 0 &&
+        (curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
+         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) != CURLE_OK ||
+         curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body ? body : "") != CURLE_OK))
         goto fail;
     if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
         goto fail;

@@ -1,4 +1,4 @@
-/* One HTTP(S) GET at a time, driven from the client's zmq_poll loop
+/* One HTTP(S) request per handle (the config GET, the facts PUT), driven from the client's zmq_poll loop
  * (libcurl multi interface): the event loop never blocks on the network,
  * so a job's output pipes keep being drained during a config fetch. */
 #ifndef PUSHY_CLIENT_HTTP_H
@@ -20,6 +20,12 @@ void pc_http_global_cleanup(void);
  * NULL with a message on failure. */
 struct pc_http *pc_http_get(const char *url, const char *const *headers, bool verify_tls,
                             long timeout_ms, char *err, size_t errlen);
+
+/* Starts method (GET, PUT...) with body (body_len bytes, copied; none for
+ * GET) and headers. NULL with a message on failure. */
+struct pc_http *pc_http_request(const char *method, const char *url, const char *const *headers,
+                                const char *body, size_t body_len, bool verify_tls,
+                                long timeout_ms, char *err, size_t errlen);
 
 /* Adds the transfer's file descriptors to items[0..max) and lowers
  * *timeout_ms to when curl wants to be called. Returns how many were added. */

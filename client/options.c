@@ -180,6 +180,12 @@ int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const 
     } else if (pc_whitelist_set_default(&s->whitelist) != 0) {
         return errbuf_fail(err, errlen, "out of memory");
     }
+    if (copy(s->json_attribs, sizeof s->json_attribs, rb->json_attribs, NULL, ""))
+        return errbuf_fail(err, errlen, "json_attribs path too long");
+    s->facts_roles = rb->roles;
+    s->facts_tags = rb->tags;
+    s->facts_attrs = rb->attributes;
+    rb->roles = rb->tags = rb->attributes = NULL;
     return 0;
 }
 
@@ -207,4 +213,8 @@ int pc_settings_load(const struct pc_options *o, const char *hostname, struct pc
 void pc_settings_free(struct pc_settings *s)
 {
     pc_whitelist_free(&s->whitelist);
+    json_decref(s->facts_roles);
+    json_decref(s->facts_tags);
+    json_decref(s->facts_attrs);
+    s->facts_roles = s->facts_tags = s->facts_attrs = NULL;
 }

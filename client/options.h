@@ -16,6 +16,7 @@
 #ifndef PUSHY_CLIENT_OPTIONS_H
 #define PUSHY_CLIENT_OPTIONS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -52,12 +53,16 @@ struct pc_settings {
     bool ssl_verify;
     int auth_version;          /* chef_auth_version; default 1.1 like the Ruby client */
     struct pc_whitelist whitelist;
+    /* Reported node facts (client/facts.h), moved from client.rb: */
+    json_t *facts_roles, *facts_tags; /* pushy_roles, pushy_tags; NULL = none */
+    json_t *facts_attrs;              /* pushy_attributes; NULL = none */
+    char json_attribs[1024];          /* "" = none */
 };
 
 /* "https://h/organizations/ORG[/...]" -> ORG (a valid name). 0 or -1. */
 int pc_org_from_url(const char *url, char *org, size_t cap);
 
-/* Merges options over rb (its whitelist is moved into s) over defaults;
+/* Merges options over rb (its whitelist and facts are moved into s) over defaults;
  * hostname is the node name of last resort. 0, or -1 with a message. */
 int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const char *hostname,
                         struct pc_settings *s, char *err, size_t errlen);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client/rblex.h"
+#include "client/rbvalue.h"
 #include "shared/fsutil.h"
 
 /* ---- values ---------------------------------------------------------------- */
@@ -216,11 +217,58 @@ const char *rb_norm_level(const char *s)
     return NULL;
 }
 
+/* pushy_roles / pushy_tags: an array of strings (or symbols). */
+static int apply_list(struct parser *ps, const char *key, struct tok *v, json_t **dst)
+{
+    if (v->t != TK_LBRACK)
+        return rb_perr(ps, v->line, "%s: expected an array of strings, got %s", key,
+                       rb_tk_name(v));
+    json_t *a = rb_value(ps, v, key, 0);
+    if (!a)
+        return -1;
+    size_t i;
+    json_t *e;
+    json_array_foreach(a, i, e) {
+        if (!json_is_string(e) || json_string_length(e) == 0) {
+            json_decref(a);
+            return rb_perr(ps, v->line, "%s: item %zu is not a non-empty string", key, i);
+        }
+    }
+    json_decref(*dst);
+    *dst = a;
+    return 0;
+}
+
+/* pushy_attributes: a hash. */
+static int apply_hash(struct parser *ps, const char *key, struct tok *v, json_t **dst)
+{
+    if (v->t != TK_LBRACE)
+        return rb_perr(ps, v->line, "%s: expected a hash ({\"key\" => value, ...}), got %s", key,
+                       rb_tk_name(v));
+    json_t *h = rb_value(ps, v, key, 0);
+    if (!h)
+        return -1;
+    json_decref(*dst);
+    *dst = h;
+    return 0;
+}
+
 /* The value v of setting key. */
 static int apply(struct parser *ps, const char *key, struct tok *v, struct pc_rbconf *c)
 {
     if (strcmp(key, "whitelist") == 0)
         return parse_whitelist(ps, v, c);
+    if (strcmp(key, "pushy_roles") == 0)
+        return apply_list(ps, key, v, &c->roles);
+    if (strcmp(key, "pushy_tags") == 0)
+        return apply_list(ps, key, v, &c->tags);
+    if (strcmp(key, "pushy_attributes") == 0)
+        return apply_hash(ps, key, v, &c->attributes);
+    if (strcmp(key, "json_attribs") == 0) {
+        if (want_string(ps, v, key) != 0)
+            return -1;
+        return set_str(&c->json_attribs, &v->s);
+    }
     if (v->t == TK_IDENT && strcmp(v->s, "nil") == 0)
         return rb_perr(ps, v->line, "%s: nil is not a usable value", key);
     if (strcmp(key, "node_name") == 0 || strcmp(key, "chef_server_url") == 0 ||
@@ -286,7 +334,8 @@ static bool known_key(const char *s)
     static const char *const keys[] = {
         "node_name", "chef_server_url", "client_key", "file_dir", "log_level",
         "log_location", "max_body_size", "ssl_verify_mode", "whitelist",
-        "authentication_protocol_version",
+        "authentication_protocol_version", "pushy_roles", "pushy_tags", "pushy_attributes",
+        "json_attribs",
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(s, keys[i]) == 0)
@@ -516,6 +565,10 @@ void pc_rbconf_free(struct pc_rbconf *c)
     free(c->file_dir);
     free(c->log_level);
     free(c->log_location);
+    free(c->json_attribs);
+    json_decref(c->roles);
+    json_decref(c->tags);
+    json_decref(c->attributes);
     pc_whitelist_free(&c->whitelist);
     memset(c, 0, sizeof *c);
     c->ssl_verify = -1;

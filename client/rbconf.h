@@ -14,6 +14,13 @@
  *                    {:command_line => "...", :lock => true}; also
  *                    `whitelist["cmd"] = "command line"` (adds to the
  *                    current whitelist, the default one if none was set).
+ *   pushy_roles      ["web", "db"]   node facts for search (client/facts.h):
+ *   pushy_tags       ["blue"]        arrays of strings (or symbols)
+ *   pushy_attributes {"dc" => "east", "rack" => {"row" => 3}}: a hash of
+ *                    strings, symbols, integers, true/false/nil, arrays and
+ *                    hashes (client/rbvalue.h)
+ *   json_attribs     "path" of a Chef JSON attributes file (run_list
+ *                    role[x]/recipe[y], tags, other attributes)
  * A later statement for the same setting wins, as in Ruby. Statements that
  * are not these settings are skipped whole (with their continuation lines
  * and bracketed parts); '#' comments anywhere. A known setting that is
@@ -27,6 +34,7 @@
 #ifndef PUSHY_CLIENT_RBCONF_H
 #define PUSHY_CLIENT_RBCONF_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -41,6 +49,9 @@ struct pc_rbconf {
     char auth_version[4]; /* "" not set, else "1.0" / "1.1" / "1.3" */
     bool has_whitelist;
     struct pc_whitelist whitelist;
+    json_t *roles, *tags;   /* pushy_roles, pushy_tags: arrays of strings, or NULL */
+    json_t *attributes;     /* pushy_attributes: an object, or NULL */
+    char *json_attribs;     /* a path, or NULL */
 };
 
 /* The original's default whitelist: {"chef-client" => "chef-client"}. */

@@ -28,6 +28,26 @@ static int json_str(json_t *root, const char *key, char **dst, const char *name,
     return *dst ? 0 : json_fail(err, errlen, name, 1, "out of memory", NULL);
 }
 
+/* An array of non-empty strings (pushy_roles, pushy_tags). */
+static int json_list(json_t *root, const char *key, json_t **dst, const char *name, char *err,
+                     size_t errlen)
+{
+    json_t *v = json_object_get(root, key);
+    if (!v)
+        return 0;
+    size_t i;
+    json_t *e;
+    if (!json_is_array(v))
+        return json_fail(err, errlen, name, 1, "expected an array of strings for ", key);
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e) || json_string_length(e) == 0)
+            return json_fail(err, errlen, name, 1, "expected non-empty strings in ", key);
+    }
+    json_decref(*dst);
+    *dst = json_incref(v);
+    return 0;
+}
+
 int pc_rbconf_parse_json(const char *text, const char *name, struct pc_rbconf *c, char *err,
                          size_t errlen)
 {
@@ -46,7 +66,20 @@ int pc_rbconf_parse_json(const char *text, const char *name, struct pc_rbconf *c
         json_str(root, "file_dir", &c->file_dir, name, err, errlen) ||
         json_str(root, "log_location", &c->log_location, name, err, errlen))
         goto out;
-    json_t *v = json_object_get(root, "log_level");
+    if (json_str(root, "json_attribs", &c->json_attribs, name, err, errlen) ||
+        json_list(root, "pushy_roles", &c->roles, name, err, errlen) ||
+        json_list(root, "pushy_tags", &c->tags, name, err, errlen))
+        goto out;
+    json_t *v = json_object_get(root, "pushy_attributes");
+    if (v) {
+        if (!json_is_object(v)) {
+            json_fail(err, errlen, name, 1, "pushy_attributes: expected an object", NULL);
+            goto out;
+        }
+        json_decref(c->attributes);
+        c->attributes = json_incref(v);
+    }
+    v = json_object_get(root, "log_level");
     if (v) {
         const char *lvl = json_is_string(v) ? rb_norm_level(json_string_value(v)) : NULL;
         if (!lvl) {

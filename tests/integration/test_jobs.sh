@@ -169,7 +169,9 @@ test_e_bad_requests_are_400_naming_the_field() {
     expect400 '{"command":"ok","nodes":"n1"}' "nodes"
     expect400 '{"command":"ok","nodes":["n1"],"capture_output":"yes"}' "capture_output"
     expect400 '{"command":"ok","nodes":["n1"],"env":{"A":1}}' "invalid env supplied"
-    expect400 '{"command":"ok","search":"role:web"}' "'search' is not supported yet"
+    expect400 '{"command":"ok","search":"role:web"}' "no nodes matched the search"   # no facts here
+    expect400 '{"command":"ok","search":"role:web)"}' "unexpected ')' at position 9"
+    expect400 '{"command":"ok","nodes":["n1"],"search":7}' "'search' must be a string"
     assert_eq "$before" "$(db_psql -c "SELECT count(*) FROM jobs")" "no job created by a 400"
 }
 

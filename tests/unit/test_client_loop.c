@@ -45,7 +45,8 @@ static struct {
     char pub_ep[64], router_ep[64];
     int http_fd, http_port;
     pthread_t http_thread, client_thread;
-    atomic_int http_requests;
+    atomic_int http_requests;   /* config fetches */
+    atomic_int facts_reports;   /* well-formed facts PUTs */
     atomic_bool stop_http;
     char incarnation[64];
     bool beating;
@@ -111,6 +112,7 @@ static void *http_main(void *arg)
             continue;
         char req[8192];
         size_t n = 0;
+        req[0] = '\0';
         while (n < sizeof req - 1 && !strstr(req, "\r\n\r\n")) {
             ssize_t r = read(fd, req + n, sizeof req - 1 - n);
             if (r <= 0)
@@ -119,20 +121,40 @@ static void *http_main(void *arg)
             req[n] = '\0';
         }
         req[n] = '\0';
+        /* the rest of a request body (the facts PUT's) */
+        const char *cl = strstr(req, "Content-Length: ");
+        const char *head_end = strstr(req, "\r\n\r\n");
+        size_t want_total = cl && head_end ? (size_t)(head_end + 4 - req) + strtoul(cl + 16, NULL, 10)
+                                           : n;
+        while (n < want_total && n < sizeof req - 1) {
+            ssize_t r = read(fd, req + n, sizeof req - 1 - n);
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+            req[n] = '\0';
+        }
         const char *want = "GET /organizations/o/pushy/config/n1?ccpk=";
-        char *body = strncmp(req, want, strlen(want)) == 0 && strstr(req, "X-Ops-Userid: n1")
-                         ? config_body()
+        const char *facts = "PUT /organizations/o/pushy/nodes/n1/facts ";
+        bool is_config = strncmp(req, want, strlen(want)) == 0;
+        bool is_facts = strncmp(req, facts, strlen(facts)) == 0 && head_end &&
+                        strstr(head_end, "\"os\":\"linux\"") &&
+                        strstr(req, "X-Ops-Content-Hash: ");
+        char *body = (is_config || is_facts) && strstr(req, "X-Ops-Userid: n1")
+                         ? (is_config ? config_body() : strdup("{\"node\":\"n1\",\"changed\":true}"))
                          : strdup("{\"error\":[\"bad request\"]}");
         char head[256];
         int hl = snprintf(head, sizeof head,
                           "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: "
                           "%zu\r\nConnection: close\r\n\r\n",
-                          body[2] == 't' ? "200 OK" : "400 Bad Request", strlen(body));
+                          body[2] != 'e' ? "200 OK" : "400 Bad Request", strlen(body));
         if (write(fd, head, (size_t)hl) < 0 || write(fd, body, strlen(body)) < 0)
             perror("http write");
         free(body);
         close(fd);
-        S.http_requests++;
+        if (is_facts)
+            S.facts_reports++;
+        else
+            S.http_requests++;
     }
     return NULL;
 }
@@ -443,6 +465,12 @@ Test(client_loop, protocol_end_to_end)
         pump(20);
     }
     cr_expect_eq(S.http_requests, 1);
+    /* the facts report follows the config fetch, signed, with the gathered facts */
+    end = time_now_ms() + 3000;
+    while (S.facts_reports == 0) {
+        cr_assert(time_now_ms() < end, "no facts report after the config fetch");
+        pump(20);
+    }
     json_t *hb = S.got[0];
     cr_expect_str_eq(type_of(hb), "heartbeat");
     cr_expect_str_eq(json_string_value(json_object_get(hb, "job_state")), "idle");
@@ -534,7 +562,7 @@ Test(client_loop, protocol_end_to_end)
     expect_reply(&at, "aborted", "j7");
 
     /* a new server incarnation: the config is fetched again within an interval */
-    int before = S.http_requests;
+    int before = S.http_requests, reports = S.facts_reports;
     snprintf(S.incarnation, sizeof S.incarnation, "inc-2");
     end = time_now_ms() + 3000;
     while (S.http_requests == before) {
@@ -542,6 +570,11 @@ Test(client_loop, protocol_end_to_end)
         pump(20);
     }
     await_log("server incarnation changed (inc-1 -> inc-2)", 1000);
+    end = time_now_ms() + 3000;
+    while (S.facts_reports == reports) {
+        cr_assert(time_now_ms() < end, "no facts report after the re-fetch");
+        pump(20);
+    }
     /* the new connection's heartbeats give its routing id */
     end = time_now_ms() + 3000;
     while (log_count("connected: heartbeats") < 2) {
