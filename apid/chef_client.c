@@ -75,7 +75,7 @@ void chef_answer_free(struct chef_answer *a)
 struct sink {
     char *p;
     size_t len, cap;
-    bool too_large;
+    bool too_large, out_of_memory;
 };
 
 static size_t on_data(char *data, size_t size, size_t n, void *ctx)
@@ -89,8 +89,10 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
     if (s->len + len + 1 > s->cap) {
         size_t ncap = (s->len + len + 1) * 2;
         char *t = realloc(s->p, ncap);
-        if (!t)
+        if (!t) {
+            s->out_of_memory = true;
             return 0;
+        }
         s->p = t;
         s->cap = ncap;
     }
@@ -199,6 +201,8 @@ enum chef_call chef_request(const char *method, const char *path, const char *bo
         if (sink.too_large) {
             result = CHEF_CALL_BAD_ANSWER;
             snprintf(why, sizeof why, "the answer is larger than %ld bytes", CHEF_MAX_ANSWER);
+        } else if (sink.out_of_memory) {
+            snprintf(why, sizeof why, "out of memory reading the answer");
         } else {
             result = CHEF_CALL_UNREACHABLE;
             snprintf(why, sizeof why, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));

@@ -173,16 +173,15 @@ static char *actor_key(const char *what, const char *path, const char *keys_path
     return copy;
 }
 
-static int add_candidate(struct actor_candidates *out, enum actor_candidate_kind kind, char *pem)
+/* At most two candidates are ever added: this org's client, then the user. */
+_Static_assert(IDENTITY_MAX_CANDIDATES >= 2, "room for a client and a user");
+
+static void add_candidate(struct actor_candidates *out, enum actor_candidate_kind kind,
+                          char *pem)
 {
-    if (out->n >= IDENTITY_MAX_CANDIDATES) {
-        free(pem);
-        return -1;
-    }
     out->c[out->n].kind = kind;
     out->c[out->n].public_key_pem = pem;
     out->n++;
-    return 0;
 }
 
 enum api_db_status chef_actor_candidates(const char *org, const char *name,
