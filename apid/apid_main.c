@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "apid/api.h"
+#include "apid/chef_client.h"
 #include "apid/dbconn.h"
 #include "apid/http.h"
 #include "apid/metrics.h"
@@ -68,6 +69,11 @@ int main(int argc, char **argv)
         LOG_ERROR("server keys: %s", err);
         return 1;
     }
+    if (chef_client_init(&cfg, err, sizeof err)) {
+        LOG_ERROR("Chef-server mode: %s", err);
+        server_keys_free(&server.keys);
+        return 1;
+    }
     (void)server_incarnation_id(); /* settle it before threads read it */
     api_server = &server;
 
@@ -120,5 +126,6 @@ out:
     nng_close(server.node_events);
     nng_close(server.job_events);
     server_keys_free(&server.keys);
+    chef_client_cleanup();
     return rc;
 }

@@ -1,11 +1,16 @@
 #include "apid/identity.h"
 
+#include "apid/chef_client.h"
+#include "apid/identity_chef.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum api_db_status identity_org_id(const char *org, char org_id[24], bool *found)
 {
+    if (chef_mode())
+        return identity_chef_org_id(org, org_id, found);
     *found = false;
     const char *p[1] = { org };
     PGresult *r;
@@ -31,6 +36,8 @@ void identity_candidates_free(struct actor_candidates *c)
 enum api_db_status identity_actor_candidates(const char *org_id, const char *name,
                                              struct actor_candidates *out)
 {
+    if (chef_mode())
+        return identity_chef_actor_candidates(org_id, name, out);
     out->n = 0;
     /* kind: 0 client of the org, 1 user member, 2 user outsider, 3 foreign client */
     static const char sql[] =
@@ -67,6 +74,8 @@ enum api_db_status identity_actor_candidates(const char *org_id, const char *nam
 enum api_db_status identity_groups(const char *org_id, enum api_actor_kind kind,
                                    const char *name, unsigned *mask)
 {
+    if (chef_mode())
+        return identity_chef_groups(org_id, kind, name, mask);
     *mask = 0;
     /* UNION (not UNION ALL) stops at cycles of nested groups. */
     static const char sql[] =

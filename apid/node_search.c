@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "apid/chef_client.h"
+#include "apid/chef_search.h"
 #include "apid/node_search_local.h"
 
 void node_names_free(struct node_names *nn)
@@ -22,6 +24,7 @@ enum node_search_status node_search(const char *org, const char *org_id, const c
 {
     out->names = NULL;
     out->n = 0;
-    /* Chef-server mode (chef_server_url set) branches here to its backend. */
+    if (chef_mode())
+        return chef_search_nodes(org, query, out, err, errlen);
     return node_search_local(org, org_id, query, out, err, errlen);
 }

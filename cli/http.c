@@ -8,7 +8,7 @@
 
 #include "cli/strbuf.h"
 #include "cli/url.h"
-#include "shared/chef_auth.h"
+#include "shared/chef_http.h"
 
 int cli_http_init(struct cli_http *c, const char *user, const char *key_path, char *err,
                     size_t errlen)
@@ -72,16 +72,6 @@ static int add_line(struct curl_slist **list, const char *line)
     return 0;
 }
 
-static int add_header(struct curl_slist **list, const char *name, const char *value)
-{
-    struct strbuf b = { 0 };
-    if (sb_printf(&b, "%s: %s", name, value))
-        return -1;
-    int rc = add_line(list, b.p);
-    sb_free(&b);
-    return rc;
-}
-
 /* The request headers: signature, then ours. */
 static struct curl_slist *request_headers(struct cli_http *c, const char *method,
                                           const char *url, const char *body, size_t body_len,
@@ -97,23 +87,14 @@ static struct curl_slist *request_headers(struct cli_http *c, const char *method
                                           const char *url, const char *body, size_t body_len,
                                           const char *accept, char *err, size_t errlen)
 {
-    chef_auth_headers signed_headers = { 0 };
-    chef_auth_status st = chef_auth_sign(CHEF_AUTH_V1_3, c->user, c->key, method,
-                                         cli_url_request_target(url), body ? body : "", body_len,
-                                         time(NULL), NULL, &signed_headers, err, errlen);
-    if (st != CHEF_AUTH_OK) {
-        chef_auth_headers_free(&signed_headers);
+    struct curl_slist *list = chef_http_signed_headers(CHEF_AUTH_V1_3, c->user, c->key, method,
+                                                       url, body, body_len, time(NULL), NULL,
+                                                       err, errlen);
+    if (!list)
         return NULL;
-    }
-    struct curl_slist *list = NULL;
-    int rc = 0;
-    for (size_t i = 0; !rc && i < signed_headers.count; i++)
-        rc = add_header(&list, signed_headers.items[i].name, signed_headers.items[i].value);
-    chef_auth_headers_free(&signed_headers);
-    if (!rc)
-        rc = add_header(&list, "Accept", accept) ||
-             add_header(&list, "X-Chef-Version", CLI_CHEF_VERSION) ||
-             (body && add_header(&list, "Content-Type", "application/json")) ||
+    int rc = chef_http_add_header(&list, "Accept", accept) ||
+             chef_http_add_header(&list, "X-Chef-Version", CLI_CHEF_VERSION) ||
+             (body && chef_http_add_header(&list, "Content-Type", "application/json")) ||
              add_line(&list, "Expect:"); /* "Name:" removes it: no 100-continue */
     if (rc) {
         curl_slist_free_all(list);

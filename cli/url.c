@@ -1,5 +1,7 @@
 #include "cli/url.h"
 
+#include "shared/chef_http.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +53,7 @@ static size_t scheme_len(const char *url)
 
 const char *cli_url_request_target(const char *url)
 {
-    const char *sep = strstr(url, "://");
-    const char *host = sep ? sep + 3 : url;
-    const char *slash = strchr(host, '/');
-    return slash ? slash : "/";
+    return chef_http_request_target(url);
 }
 
 char *cli_url_org_base(const char *server_url, char *err, size_t errlen)

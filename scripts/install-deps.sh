@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config libzmq3-dev libnng-dev libjansson-dev libpq-dev
 libssl-dev libcriterion-dev libmicrohttpd-dev libcurl4-openssl-dev postgresql ruby-mixlib-authentication
-procps psmisc curl passwd util-linux ruby jq xxd openssl"
+procps psmisc curl passwd util-linux ruby jq xxd openssl goiardi"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

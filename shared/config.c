@@ -68,6 +68,15 @@ static const struct key_spec keys[] = {
     I(api_threads, "4", 1, 256, "HTTP worker threads"),
     I(zap_cache_ttl, "10", 0, 3600, "seconds commandd caches the ZAP decision for a node CURVE key (never past the key's expiry; 0: ask the database every time)"),
     I(new_sessions_per_second, "1000", 0, 1000000, "node session handshakes (abort/ack on connect) commandd admits per second; excess nodes are not answered and retry; 0: unlimited"),
+    S(chef_server_url, "", "base URL of a Chef Infra Server (https://chef.example.com, no /organizations part); set, apid takes actor keys, groups and search from it (Chef-server mode); empty: the local tables (standalone)"),
+    S(chef_server_superuser_name, "pivotal", "Chef server superuser apid signs its Chef API requests as"),
+    S(chef_server_superuser_key, "/etc/opscode/pivotal.pem", "private key (PEM) of chef_server_superuser_name; must be readable by `user`"),
+    B(chef_server_ssl_verify, "true", "verify the Chef server's TLS certificate and host name"),
+    S(chef_server_ca_file, "", "PEM CA bundle for the Chef server's certificate; empty: the system CA store"),
+    I(chef_server_connect_timeout, "5", 1, 300, "seconds to connect to the Chef server"),
+    I(chef_server_timeout, "15", 1, 600, "seconds a whole Chef server request may take"),
+    S(chef_server_single_org, "", "for a single-organization Chef server with the Chef 11 API (goiardi 0.11): the one org name Pushy serves; endpoints are at the URL root and authorization falls back to the admin flag (no groups API). Empty: Chef Infra Server 12+ (/organizations/ORG/...)"),
+    I(chef_search_max_nodes, "10000", 1, 1000000, "most nodes a search may match in Chef-server mode; more is refused (400)"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -284,8 +293,77 @@ int config_load(struct pushy_config *cfg, const char *path, bool allow_missing,
     }
     if (config_apply_env(cfg, err, errlen))
         return -1;
+    if (config_validate(cfg, err, errlen))
+        return -1;
     if (cfg->server_name[0] == '\0' && gethostname(cfg->server_name, sizeof cfg->server_name - 1))
         snprintf(cfg->server_name, sizeof cfg->server_name, "localhost");
+    return 0;
+}
+
+static bool valid_org_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 255 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' || *c == '-'))
+            return false;
+    return true;
+}
+
+int config_validate(const struct pushy_config *cfg, char *err, size_t errlen)
+{
+    const char *u = cfg->chef_server_url;
+    if (!u[0]) {
+        if (cfg->chef_server_single_org[0]) {
+            snprintf(err, errlen, "chef_server_single_org is set but chef_server_url is empty");
+            return -1;
+        }
+        return 0;
+    }
+    size_t sl = !strncmp(u, "https://", 8) ? 8 : !strncmp(u, "http://", 7) ? 7 : 0;
+    if (!sl) {
+        snprintf(err, errlen, "chef_server_url '%s' must start with https:// or http://", u);
+        return -1;
+    }
+    if (u[sl] == '\0' || u[sl] == '/' || u[sl] == ':') {
+        snprintf(err, errlen, "chef_server_url '%s' has no host", u);
+        return -1;
+    }
+    for (const char *c = u; *c; c++) {
+        if (*c == '?' || *c == '#' || *c == '@' || (unsigned char)*c <= ' ' ||
+            (unsigned char)*c >= 0x7f) {
+            snprintf(err, errlen,
+                     "chef_server_url '%s' must be a plain URL (no user info, query, fragment "
+                     "or spaces)", u);
+            return -1;
+        }
+    }
+    if (strstr(u + sl, "/organizations")) {
+        snprintf(err, errlen,
+                 "chef_server_url '%s' must be the server's base URL, without /organizations/ORG "
+                 "(Pushy serves every org of the server)", u);
+        return -1;
+    }
+    if (!cfg->chef_server_superuser_name[0]) {
+        snprintf(err, errlen, "chef_server_url is set but chef_server_superuser_name is empty");
+        return -1;
+    }
+    if (cfg->chef_server_superuser_key[0] != '/') {
+        snprintf(err, errlen, "chef_server_superuser_key must be an absolute path (got '%s')",
+                 cfg->chef_server_superuser_key);
+        return -1;
+    }
+    if (cfg->chef_server_ca_file[0] && cfg->chef_server_ca_file[0] != '/') {
+        snprintf(err, errlen, "chef_server_ca_file must be an absolute path (got '%s')",
+                 cfg->chef_server_ca_file);
+        return -1;
+    }
+    if (cfg->chef_server_single_org[0] && !valid_org_name(cfg->chef_server_single_org)) {
+        snprintf(err, errlen, "chef_server_single_org '%s' is not a valid org name "
+                 "([a-z0-9][a-z0-9_-]*)", cfg->chef_server_single_org);
+        return -1;
+    }
     return 0;
 }
 

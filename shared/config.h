@@ -60,6 +60,16 @@ struct pushy_config {
     /* commandd */
     int zap_cache_ttl;           /* seconds a ZAP decision for a CURVE key is cached */
     int new_sessions_per_second; /* node session handshakes admitted per second; 0 = unlimited */
+    /* Chef-server mode (apid): identities, groups and search from a Chef server */
+    char chef_server_url[CONFIG_STR_MAX];            /* empty: standalone mode */
+    char chef_server_superuser_name[256];
+    char chef_server_superuser_key[CONFIG_STR_MAX];  /* PEM private key path */
+    bool chef_server_ssl_verify;
+    char chef_server_ca_file[CONFIG_STR_MAX];        /* empty: the system CA store */
+    int chef_server_connect_timeout;                 /* seconds */
+    int chef_server_timeout;                         /* seconds, whole request */
+    char chef_server_single_org[256];                /* Chef 11 API server (goiardi 0.11) */
+    int chef_search_max_nodes;
 };
 
 /* Fills every field with its default. */
@@ -70,6 +80,10 @@ void config_defaults(struct pushy_config *cfg);
  * writes "file:line: message" into err. */
 int config_load(struct pushy_config *cfg, const char *path, bool allow_missing,
                 char *err, size_t errlen);
+
+/* Cross-key checks run by config_load after the file and the environment
+ * (the Chef-server keys: URL syntax, absolute paths, names). */
+int config_validate(const struct pushy_config *cfg, char *err, size_t errlen);
 
 /* Parses config text (no environment); name is used in error messages. */
 int config_parse_string(struct pushy_config *cfg, const char *text, const char *name,
