@@ -199,9 +199,21 @@ int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const 
     }
     if (lockfile[0] != '/')
         return errbuf_fail(err, errlen, "lockfile '%s' must be an absolute path", lockfile);
-    if (copy(s->lockfile, sizeof s->lockfile, lockfile, NULL, "") ||
-        copy(s->trusted_certs_dir, sizeof s->trusted_certs_dir, rb->trusted_certs_dir, NULL, ""))
-        return errbuf_fail(err, errlen, "lockfile or trusted_certs_dir path too long");
+    if (copy(s->lockfile, sizeof s->lockfile, lockfile, NULL, ""))
+        return errbuf_fail(err, errlen, "lockfile path too long");
+    s->trusted_certs_explicit = rb->trusted_certs_dir != NULL;
+    if (rb->trusted_certs_dir) {
+        if (copy(s->trusted_certs_dir, sizeof s->trusted_certs_dir, rb->trusted_certs_dir, NULL,
+                 ""))
+            return errbuf_fail(err, errlen, "trusted_certs_dir path too long");
+    } else {
+        /* Chef's default: trusted_certs in the config file's directory */
+        const char *slash = strrchr(s->config_path, '/');
+        int dl = slash ? (int)(slash - s->config_path) : 1;
+        if (snprintf(s->trusted_certs_dir, sizeof s->trusted_certs_dir, "%.*s/trusted_certs", dl,
+                     slash ? s->config_path : ".") >= (int)sizeof s->trusted_certs_dir)
+            return errbuf_fail(err, errlen, "config path too long");
+    }
     s->overwritable_env = rb->overwritable_env;
     rb->overwritable_env = NULL;
     s->facts_roles = rb->roles;

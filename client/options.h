@@ -61,7 +61,8 @@ struct pc_settings {
     char json_attribs[1024];          /* "" = none */
     json_t *overwritable_env; /* allowed_overwritable_env_vars (names), NULL = not set */
     char lockfile[1024];      /* `:lock => true` lock file (client/runlock.h) */
-    char trusted_certs_dir[1024]; /* "" = none */
+    char trusted_certs_dir[1024]; /* client.rb's, else <config dir>/trusted_certs (Chef's) */
+    bool trusted_certs_explicit;  /* set in client.rb */
     char fqdn[256];           /* this host's canonical name (client/hostid.h), "" unknown */
     const char *node_name_from; /* "-N", "client.rb" or "fallback" */
 };

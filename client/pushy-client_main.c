@@ -79,14 +79,15 @@ int main(int argc, char **argv)
             pc_settings_free(&s);
             return 1;
         }
-        if (ca.dir_missing)
+        if (ca.dir_missing && s.trusted_certs_explicit)
             LOG_WARN("node=%s trusted_certs_dir %s does not exist: only the system's CA "
                      "certificates are trusted", s.node_name, s.trusted_certs_dir);
-        else
+        else if (!ca.dir_missing)
             LOG_INFO("node=%s trusting %d CA certificates from %d files in %s (and %s)",
                      s.node_name, ca.ncerts, ca.nfiles, s.trusted_certs_dir,
                      sys[0] ? sys : "no system CA file");
-        pc_http_set_ca(ca.pem, ca.len);
+        if (!ca.dir_missing && ca.ncerts > 0)
+            pc_http_set_ca(ca.pem, ca.len);
     }
     int rc = pc_client_main(&s);
     pc_http_set_ca(NULL, 0);
