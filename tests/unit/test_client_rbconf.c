@@ -100,6 +100,9 @@ static const struct ok_case OK[] = {
       "\"lock\": true}}, \"max_body_size\": 2048, \"log_level\": \"warn\"}",
       "j1", "http://h/organizations/o", NULL, "warn", NULL, NULL, 2048, -1,
       "a=>b;/^x(.*)$/=>x \\1;l=>c(lock);" },
+    { "{\"whitelist\": {\"l\": {\"command_line\": \"c\", \"lock\": \"/run/l.pid\"}, "
+      "\"m\": {\"command_line\": \"d\", \"lock\": false}}}",
+      NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, "l=>c(lock:/run/l.pid;m=>d;" },
 };
 
 static void eq_or_null(const char *want, const char *got, const char *what, const char *text)
