@@ -258,7 +258,10 @@ static int take_positionals(struct cli_args *a, const char **pos, size_t npos, c
             return -1;
         }
         if (a->nnodes > 0 && a->search) {
-            snprintf(err, errlen, "give nodes as arguments or a search query with -s, not both");
+            snprintf(err, errlen, "nodes as arguments and a search query (-s): give one or the "
+                                  "other, not both (as knife job start); to add named nodes to "
+                                  "a search, use name: in the query, e.g. -s 'role:web OR "
+                                  "name:n1'");
             return -1;
         }
         return 0;

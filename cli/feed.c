@@ -106,6 +106,8 @@ int cli_feed_open(struct cli_feed *f, struct cli_http *c, const char *url, char 
     SET(CURLOPT_PATH_AS_IS, 1L);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_FOLLOWLOCATION, 0L);
+    if (rc == CURLE_OK && cli_http_apply_ca(c, e) != 0)
+        rc = CURLE_SSL_CACERT_BADFILE;
     SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
     SET(CURLOPT_HTTPHEADER, h);
     SET(CURLOPT_USERAGENT, "pushy-cli");

@@ -1,4 +1,5 @@
 #include "cli/http.h"
+#include "shared/ca_bundle.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -32,8 +33,38 @@ int cli_http_init(struct cli_http *c, const char *user, const char *key_path, ch
     return 0;
 }
 
+int cli_http_trust_dir(struct cli_http *c, const char *dir, int *missing, char *err,
+                       size_t errlen)
+{
+    char sys[1024];
+    ca_bundle_system_file(sys, sizeof sys);
+    struct ca_bundle b;
+    if (ca_bundle_build(dir, sys, &b, err, errlen) != 0)
+        return -1;
+    *missing = b.dir_missing;
+    free(c->ca_pem);
+    c->ca_pem = NULL;
+    c->ca_len = 0;
+    if (b.dir_missing || b.ncerts == 0) {
+        ca_bundle_free(&b);
+        return 0;
+    }
+    c->ca_pem = b.pem;
+    c->ca_len = b.len;
+    return 0;
+}
+
+int cli_http_apply_ca(const struct cli_http *c, void *curl)
+{
+    if (!c->ca_pem)
+        return 0;
+    struct curl_blob blob = { .data = c->ca_pem, .len = c->ca_len, .flags = CURL_BLOB_COPY };
+    return curl_easy_setopt((CURL *)curl, CURLOPT_CAINFO_BLOB, &blob) == CURLE_OK ? 0 : -1;
+}
+
 void cli_http_free(struct cli_http *c)
 {
+    free(c->ca_pem);
     if (c->curl)
         curl_easy_cleanup(c->curl);
     EVP_PKEY_free(c->key);
@@ -154,6 +185,8 @@ int cli_http_request(struct cli_http *c, const char *method, const char *url, co
     SET(CURLOPT_PATH_AS_IS, 1L);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_FOLLOWLOCATION, 0L);
+    if (rc == CURLE_OK && cli_http_apply_ca(c, curl) != 0)
+        rc = CURLE_SSL_CACERT_BADFILE;
     SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
     SET(CURLOPT_TIMEOUT, c->timeout_s);
     SET(CURLOPT_HTTPHEADER, headers);

@@ -20,6 +20,8 @@ struct cli_http {
     char *user;
     EVP_PKEY *key;
     long connect_timeout_s, timeout_s;
+    char *ca_pem;  /* trusted_certs_dir bundle (shared/ca_bundle.h), or NULL */
+    size_t ca_len;
 };
 
 struct cli_response {
@@ -33,6 +35,15 @@ struct cli_response {
 int cli_http_init(struct cli_http *c, const char *user, const char *key_path, char *err,
                     size_t errlen);
 void cli_http_free(struct cli_http *c);
+
+/* Trusts the CA certificates of dir as well as the system's for every
+ * later request (shared/ca_bundle.h). A missing dir is not an error
+ * (*missing set); a file that is no certificate is. 0, or -1 with err. */
+int cli_http_trust_dir(struct cli_http *c, const char *dir, int *missing, char *err,
+                       size_t errlen);
+
+/* Applies the trusted certificates to a curl handle (CURL *). 0 or -1. */
+int cli_http_apply_ca(const struct cli_http *c, void *curl);
 
 /* Sends one request to the absolute url. body may be NULL (no body).
  * Returns 0 when the server answered (any status; resp filled, free it with

@@ -12,14 +12,16 @@
 
 #define KNIFE_CONFIG_MAX (1024 * 1024)
 
-static const char *const known_keys[] = { "node_name", "client_key", "chef_server_url" };
+static const char *const known_keys[] = { "node_name", "client_key", "chef_server_url",
+                                          "trusted_certs_dir" };
 
 static char **slot_for(struct knife_config *cfg, size_t i)
 {
     switch (i) {
     case 0: return &cfg->node_name;
     case 1: return &cfg->client_key;
-    default: return &cfg->chef_server_url;
+    case 2: return &cfg->chef_server_url;
+    default: return &cfg->trusted_certs_dir;
     }
 }
 
@@ -260,5 +262,6 @@ void knife_config_free(struct knife_config *cfg)
     free(cfg->node_name);
     free(cfg->client_key);
     free(cfg->chef_server_url);
-    cfg->node_name = cfg->client_key = cfg->chef_server_url = NULL;
+    free(cfg->trusted_certs_dir);
+    cfg->node_name = cfg->client_key = cfg->chef_server_url = cfg->trusted_certs_dir = NULL;
 }

@@ -7,7 +7,8 @@
  *   chef_server_url = "https://chef.example.com/organizations/acme"
  *   client_key       "#{current_dir}/admin.pem"
  *
- * Known keys: node_name, client_key, chef_server_url. A known key must be
+ * Known keys: node_name, client_key, chef_server_url, trusted_certs_dir
+ * (CA certificates to trust for the API, shared/ca_bundle.h). A known key must be
  * followed by one quoted string (optionally after '=' or inside '( )'), then
  * nothing but a '#' comment; anything else is an error with file:line.
  * Every other line (other settings, comments, Ruby code) is ignored.
@@ -27,6 +28,7 @@ struct knife_config {
     char *node_name;       /* malloc'd, or NULL when not set */
     char *client_key;
     char *chef_server_url;
+    char *trusted_certs_dir; /* as set, or knife's default (see cli/settings.h) */
 };
 
 /* Parses text[0..len) read from `path` (used for messages and for

@@ -43,6 +43,20 @@ int cli_settings_resolve(const struct cli_args *a, const char *home, struct knif
                  home && *home ? home : "~");
         return -1;
     }
+    /* knife's default trusted_certs_dir: trusted_certs next to knife.rb
+     * (where `knife ssl fetch` puts a server's certificate) */
+    if (path && !out->trusted_certs_dir) {
+        const char *slash = strrchr(path, '/');
+        int dl = slash ? (int)(slash - path) : 1;
+        const char *d = slash ? path : ".";
+        if (slash == path)
+            dl = 0;
+        if (asprintf(&out->trusted_certs_dir, "%.*s/trusted_certs", dl, d) < 0) {
+            out->trusted_certs_dir = NULL;
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
     const char *where = path;
     if (!out->node_name) {
         snprintf(err, errlen, "node_name is not set in %s: add node_name \"NAME\" or give -u NAME",

@@ -1,7 +1,9 @@
 /* Where the CLI's identity and server come from: a knife configuration
  * file (-c FILE, else ~/.chef/knife.rb when it exists), then the command
  * line overrides -u/--user, -k/--key and -s/--server-url. All three
- * settings must end up set. */
+ * settings must end up set. trusted_certs_dir defaults, as in knife, to
+ * the trusted_certs directory next to the knife.rb used (none without a
+ * knife.rb). */
 #ifndef PUSHY_CLI_SETTINGS_H
 #define PUSHY_CLI_SETTINGS_H
 

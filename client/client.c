@@ -271,13 +271,18 @@ int pc_client_main(struct pc_settings *set)
     memset(c, 0, sizeof *c);
     c->set = set;
     c->sigfd = -1;
+    c->lock_fd = -1;
     pc_proc_init(&c->proc);
     pc_backoff_init(&c->backoff, PC_BACKOFF_BASE_MS, PC_BACKOFF_MAX_MS);
     int rc = 1;
     char err[256];
     if (gethostname(c->hostname, sizeof c->hostname - 1) != 0)
         snprintf(c->hostname, sizeof c->hostname, "%s", set->node_name);
-    pc_facts_fqdn(c->hostname, c->fqdn, sizeof c->fqdn);
+    /* the fqdn fact: the canonical name, else the host name as is */
+    const char *fqdn = set->fqdn[0] ? set->fqdn : c->hostname;
+    size_t fqdn_len = strnlen(fqdn, sizeof c->fqdn - 1);
+    memcpy(c->fqdn, fqdn, fqdn_len);
+    c->fqdn[fqdn_len] = '\0';
     if (!(c->client_key = chef_auth_load_private_key_file(set->client_key, err, sizeof err))) {
         LOG_ERROR("client key %s: %s", set->client_key, err);
         return 1;

@@ -78,6 +78,7 @@ struct client {
 
     struct pc_job_sm sm;
     char **job_argv;       /* the committed command */
+    int lock_fd;           /* run lock held while committed (client/runlock.h), -1: none */
     struct pc_job_opts job_opts; /* the committed job's options (issue 7) */
     struct pc_job_opts run_opts; /* the running job's (its file is deleted at the end) */
     struct pc_proc proc;   /* the running job */

@@ -10,6 +10,7 @@
 
 #include "client/cmdline.h"
 #include "client/report.h"
+#include "client/runlock.h"
 #include "shared/log.h"
 
 extern char **environ;
@@ -35,6 +36,9 @@ static void reply(struct client *c, const struct pc_job_action *a, bool with_out
 
 void pcl_drop_committed(struct client *c)
 {
+    if (c->lock_fd >= 0)
+        LOG_INFO("node=%s releasing the run lock", c->set->node_name);
+    pc_runlock_release(&c->lock_fd);
     pc_argv_free(c->job_argv);
     c->job_argv = NULL;
     pc_job_opts_free(&c->job_opts);
@@ -73,11 +77,34 @@ static void after_job(struct client *c)
     }
 }
 
+/* The run lock of an entry with :lock (client/runlock.h): NULL when the
+ * job may go on (*lockfd holds the lock, or -1), else the reason. */
+static const char *take_run_lock(struct client *c, const char *command, int *lockfd, char *why,
+                                 size_t cap)
+{
+    const char *spec = pc_whitelist_lock(&c->set->whitelist, command);
+    if (!spec)
+        return NULL;
+    const char *path = pc_runlock_path(spec, c->set->lockfile);
+    switch (pc_runlock_take(path, lockfd, why, cap)) {
+    case PC_RUNLOCK_TAKEN:
+        LOG_INFO("node=%s took the run lock %s", c->set->node_name, path);
+        return NULL;
+    case PC_RUNLOCK_NO_DIR:
+        LOG_INFO("node=%s run lock %s: its directory does not exist, so no run holds it; going "
+                 "on without the lock", c->set->node_name, path);
+        return NULL;
+    default:
+        return why;
+    }
+}
+
 /* The whitelist entry's argv for a commit, or a reason to refuse. */
 static const char *vet_commit(struct client *c, const struct wire_server_msg *m, char ***argv,
-                              struct pc_job_opts *opts, char *why, size_t cap)
+                              struct pc_job_opts *opts, int *lockfd, char *why, size_t cap)
 {
     *argv = NULL;
+    *lockfd = -1;
     memset(opts, 0, sizeof *opts);
     if (m->invalid || !m->command)
         return NULL; /* job_sm nacks it */
@@ -87,6 +114,8 @@ static const char *vet_commit(struct client *c, const struct wire_server_msg *m,
     case PC_WL_OK: {
         /* The job options (client/job_opts.h): user, dir, env, file. */
         const char *r = pc_job_opts_vet(m->user, m->dir, m->env, m->file, opts, why, cap);
+        if (!r && (r = take_run_lock(c, m->command, lockfd, why, cap)) != NULL)
+            pc_job_opts_free(opts);
         if (r) {
             pc_argv_free(*argv);
             *argv = NULL;
@@ -113,8 +142,14 @@ static void start_job(struct client *c)
     memset(&c->job_opts, 0, sizeof c->job_opts);
     struct pc_job_opts *o = &c->run_opts;
     char **env = NULL;
+    /* the command may take the lock itself (a chef-client's runlock) */
+    if (c->lock_fd >= 0)
+        LOG_INFO("node=%s job=%s releasing the run lock to start the command", c->set->node_name,
+                 pcl_jid(c));
+    pc_runlock_release(&c->lock_fd);
     if (pc_job_opts_write_file(o, c->set->file_dir, err, sizeof err) == 0)
-        env = pc_job_env_build(environ, o->env, o->switch_user ? o->user : NULL, o->home,
+        env = pc_job_env_build(environ, o->env, c->set->overwritable_env,
+                               o->switch_user ? o->user : NULL, o->home,
                                o->file_path, c->set->node_name, c->sm.job_id);
     struct pc_spawn_user as = { o->uid, o->gid, o->groups, o->ngroups };
     if (env && c->job_argv &&
@@ -174,6 +209,7 @@ void pcl_on_command(struct client *c, const struct wire_server_msg *m)
     char why[256];
     char **argv = NULL;
     struct pc_job_opts opts = { 0 };
+    int lockfd = -1;
     switch (m->type) {
     case WIRE_MSG_COMMIT:
         ev.type = PC_IN_COMMIT;
@@ -181,7 +217,7 @@ void pcl_on_command(struct client *c, const struct wire_server_msg *m)
         ev.server_online = c->live.online;
         ev.capture = m->capture;
         if (c->sm.state == PC_JOB_IDLE)
-            ev.refused = vet_commit(c, m, &argv, &opts, why, sizeof why);
+            ev.refused = vet_commit(c, m, &argv, &opts, &lockfd, why, sizeof why);
         break;
     case WIRE_MSG_RUN: ev.type = PC_IN_RUN; break;
     case WIRE_MSG_ABORT: ev.type = PC_IN_ABORT; break;
@@ -203,7 +239,10 @@ void pcl_on_command(struct client *c, const struct wire_server_msg *m)
         argv = NULL;
         c->job_opts = opts;
         memset(&opts, 0, sizeof opts);
+        c->lock_fd = lockfd;
+        lockfd = -1;
     }
+    pc_runlock_release(&lockfd);
     pc_argv_free(argv);
     pc_job_opts_free(&opts);
     if (m->type == WIRE_MSG_ABORT)

@@ -220,18 +220,6 @@ fail:
 
 /* ---- this machine ---- */
 
-void pc_facts_fqdn(const char *hostname, char *out, size_t cap)
-{
-    snprintf(out, cap, "%s", hostname);
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_flags = AI_CANONNAME };
-    struct addrinfo *res = NULL;
-    if (getaddrinfo(hostname, NULL, &hints, &res) == 0 && res && res->ai_canonname &&
-        res->ai_canonname[0])
-        snprintf(out, cap, "%s", res->ai_canonname);
-    if (res)
-        freeaddrinfo(res);
-}
-
 /* The IPv4 address of iface (or of the first non-loopback interface that is
  * up, when iface is NULL). */
 static void ipv4_of(const char *iface, char *out, size_t cap)

@@ -55,10 +55,8 @@ json_t *pc_facts_build(const struct pc_settings *s, const char *json_attribs_tex
                        const struct pc_sysfacts *sys, char *err, size_t errlen);
 
 /* Fills sys from this machine; fqdn is taken as given (resolving it can
- * block, so the caller does it once: pc_facts_fqdn). */
+ * block, so it is done once at start: client/hostid.h). */
 void pc_facts_system(struct pc_sysfacts *sys, const char *fqdn);
-/* The canonical name of hostname (getaddrinfo AI_CANONNAME), or hostname. */
-void pc_facts_fqdn(const char *hostname, char *out, size_t cap);
 
 /* The whole report: system facts and settings (reads s->json_attribs).
  * NULL with a message on failure. */

@@ -18,6 +18,16 @@ struct pc_http {
     char curl_err[CURL_ERROR_SIZE];
 };
 
+/* trusted_certs_dir's bundle (shared/ca_bundle.h), or none. */
+static const char *ca_pem;
+static size_t ca_len;
+
+void pc_http_set_ca(const char *pem, size_t len)
+{
+    ca_pem = pem;
+    ca_len = len;
+}
+
 int pc_http_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1; }
 void pc_http_global_cleanup(void) { curl_global_cleanup(); }
 
@@ -95,6 +105,12 @@ struct pc_http *pc_http_request(const char *method, const char *url, const char 
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify_tls ? 2L : 0L) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_USERAGENT, "pushy-client") != CURLE_OK)
         goto fail;
+    if (ca_pem && verify_tls) {
+        struct curl_blob blob = { .data = (void *)ca_pem, .len = ca_len,
+                                  .flags = CURL_BLOB_COPY };
+        if (curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
+            goto fail;
+    }
     if (strcmp(method, "GET") != 0 &&
         (curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
          curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) != CURLE_OK ||

@@ -16,6 +16,11 @@ struct pc_http;
 int pc_http_global_init(void);
 void pc_http_global_cleanup(void);
 
+/* The CA bundle (PEM) of trusted_certs_dir for every later HTTPS request
+ * that verifies (shared/ca_bundle.h); pem must outlive them. NULL: the
+ * system's CAs only. */
+void pc_http_set_ca(const char *pem, size_t len);
+
 /* Starts GET url with extra headers ("Name: value", NULL-terminated).
  * NULL with a message on failure. */
 struct pc_http *pc_http_get(const char *url, const char *const *headers, bool verify_tls,

@@ -61,7 +61,7 @@ int pc_job_file_decode(const char *spec, unsigned char **out, size_t *len, char 
     return -1;
 }
 
-static bool env_name_ok(const char *k)
+bool pc_env_name_ok(const char *k)
 {
     if (!*k || (*k >= '0' && *k <= '9'))
         return false;
@@ -83,18 +83,12 @@ const char *pc_job_env_check(const json_t *env, char *why, size_t cap)
     json_object_foreach((json_t *)env, k, v) {
         char shown[64];
         snprintf(shown, sizeof shown, "%s", k);
-        if (!env_name_ok(k))
+        if (!pc_env_name_ok(k))
             return failf(why, cap, "job env name '%s' is not valid", shown);
         if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
             return failf(why, cap, "job env value of '%s' is not a string", shown);
     }
     return NULL;
-}
-
-static bool is_var(const char *entry, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(entry, name, n) == 0 && entry[n] == '=';
 }
 
 static bool name_is(const char *entry, const char *name)
@@ -103,74 +97,92 @@ static bool name_is(const char *entry, const char *name)
     return strlen(name) == n && !strncmp(entry, name, n);
 }
 
-char **pc_job_env_build(char *const *base, const json_t *job_env, const char *user_name,
-                        const char *home, const char *file_path, const char *node,
-                        const char *job_id)
+static bool reserved(const char *name)
 {
-    size_t n = 0;
-    while (base && base[n])
-        n++;
-    size_t cap = n + json_object_size(job_env) + 7;
-    char **out = calloc(cap, sizeof *out);
-    if (!out)
-        return NULL;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (is_var(base[i], "CHEF_PUSH_NODE_NAME") || is_var(base[i], "CHEF_PUSH_JOB_ID") ||
-            is_var(base[i], "CHEF_PUSH_JOB_FILE"))
-            continue;
-        if (user_name && (is_var(base[i], "HOME") || is_var(base[i], "USER") ||
-                          is_var(base[i], "LOGNAME")))
-            continue;
-        bool replaced = false;
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)job_env, k, v) {
-            if (strncmp(k, "CHEF_PUSH_", 10) && name_is(base[i], k)) {
-                replaced = true;
-                break;
-            }
+    return !strcmp(name, "CHEF_PUSH_NODE_NAME") || !strcmp(name, "CHEF_PUSH_JOB_ID") ||
+           !strcmp(name, "CHEF_PUSH_JOB_FILE");
+}
+
+/* An environment being built: unique names, a later set replaces. */
+struct envb {
+    char **v;
+    size_t n, cap;
+};
+
+/* Sets "prefix name=value" (takes entry when value is NULL: a whole
+ * "NAME=VALUE" string to copy). 0 or -1 (out of memory). */
+static int envb_put(struct envb *e, const char *prefix, const char *name, const char *value)
+{
+    char *entry;
+    if (value ? asprintf(&entry, "%s%s=%s", prefix, name, value) < 0
+              : !(entry = strdup(name)))
+        return -1;
+    size_t nlen = strcspn(entry, "=");
+    for (size_t i = 0; i < e->n; i++) {
+        if (strcspn(e->v[i], "=") == nlen && !strncmp(e->v[i], entry, nlen)) {
+            free(e->v[i]);
+            e->v[i] = entry;
+            return 0;
         }
-        if (replaced)
+    }
+    if (e->n + 1 >= e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 64;
+        char **v = realloc(e->v, cap * sizeof *v);
+        if (!v) {
+            free(entry);
+            return -1;
+        }
+        e->v = v;
+        e->cap = cap;
+    }
+    e->v[e->n++] = entry;
+    e->v[e->n] = NULL;
+    return 0;
+}
+
+static bool listed(const json_t *names, const char *name)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach((json_t *)names, i, x)
+        if (json_is_string(x) && !strcmp(json_string_value(x), name))
+            return true;
+    return false;
+}
+
+char **pc_job_env_build(char *const *base, const json_t *job_env, const json_t *overwritable,
+                        const char *user_name, const char *home, const char *file_path,
+                        const char *node, const char *job_id)
+{
+    struct envb e = { 0 };
+    for (size_t i = 0; base && base[i]; i++) {
+        if (!strchr(base[i], '=') || name_is(base[i], "CHEF_PUSH_NODE_NAME") ||
+            name_is(base[i], "CHEF_PUSH_JOB_ID") || name_is(base[i], "CHEF_PUSH_JOB_FILE"))
             continue;
-        if (!(out[j++] = strdup(base[i])))
+        if (envb_put(&e, "", base[i], NULL) != 0)
             goto oom;
     }
+    if (user_name && (envb_put(&e, "", "USER", user_name) || envb_put(&e, "", "LOGNAME", user_name) ||
+                      envb_put(&e, "", "HOME", home ? home : "/")))
+        goto oom;
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)job_env, k, v) {
-        if (!strncmp(k, "CHEF_PUSH_", 10) || !json_is_string(v))
+        if (!json_is_string(v))
             continue;
-        if (asprintf(&out[j], "%s=%s", k, json_string_value(v)) < 0)
-            goto oom_last;
-        j++;
+        const char *prefix = overwritable && !listed(overwritable, k) ? "CHEF_PUSH_ENV_" : "";
+        if (!*prefix && reserved(k))
+            continue; /* set by the client below */
+        if (envb_put(&e, prefix, k, json_string_value(v)) != 0)
+            goto oom;
     }
-    if (user_name) {
-        if (asprintf(&out[j], "USER=%s", user_name) < 0)
-            goto oom_last;
-        j++;
-        if (asprintf(&out[j], "LOGNAME=%s", user_name) < 0)
-            goto oom_last;
-        j++;
-        if (asprintf(&out[j], "HOME=%s", home ? home : "/") < 0)
-            goto oom_last;
-        j++;
-    }
-    if (file_path) {
-        if (asprintf(&out[j], "CHEF_PUSH_JOB_FILE=%s", file_path) < 0)
-            goto oom_last;
-        j++;
-    }
-    if (asprintf(&out[j], "CHEF_PUSH_NODE_NAME=%s", node) < 0)
-        goto oom_last;
-    j++;
-    if (asprintf(&out[j], "CHEF_PUSH_JOB_ID=%s", job_id) < 0)
-        goto oom_last;
-    return out;
-oom_last:
-    out[j] = NULL;
+    if ((file_path && envb_put(&e, "", "CHEF_PUSH_JOB_FILE", file_path)) ||
+        envb_put(&e, "", "CHEF_PUSH_NODE_NAME", node) ||
+        envb_put(&e, "", "CHEF_PUSH_JOB_ID", job_id))
+        goto oom;
+    return e.v;
 oom:
-    pc_env_free(out);
+    pc_env_free(e.v);
     return NULL;
 }
 

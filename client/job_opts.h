@@ -8,9 +8,13 @@
  *         LOGNAME of that user.
  *   dir   must be an existing directory: the command's working directory.
  *   env   an object of strings, names [A-Za-z_][A-Za-z0-9_]*: added to the
- *         client's environment. Job variables never override CHEF_PUSH_*
- *         (the client sets CHEF_PUSH_NODE_NAME, CHEF_PUSH_JOB_ID and, with
- *         a file, CHEF_PUSH_JOB_FILE last, as the original does).
+ *         client's environment. With client.rb allowed_overwritable_env_vars
+ *         set (the original's rule), only the listed names keep their name;
+ *         every other job variable NAME is passed as CHEF_PUSH_ENV_NAME, so
+ *         it cannot replace PATH, LD_PRELOAD... of the client's environment.
+ *         Unset, job variables keep their names. Job variables never
+ *         override CHEF_PUSH_NODE_NAME, CHEF_PUSH_JOB_ID, CHEF_PUSH_JOB_FILE
+ *         (the client sets them last, as the original does).
  *   file  "raw:TEXT" or "base64:B64", at most PC_JOB_FILE_MAX bytes decoded;
  *         written to file_dir (mkstemp, mode 0600, owned by the job's user
  *         when switching) when the job runs, named in CHEF_PUSH_JOB_FILE,
@@ -46,19 +50,24 @@ struct pc_job_opts {
 int pc_job_file_decode(const char *spec, unsigned char **out, size_t *len, char *why,
                        size_t cap);
 
+/* [A-Za-z_][A-Za-z0-9_]*, not empty. */
+bool pc_env_name_ok(const char *name);
+
 /* Checks env: an object whose values are strings and whose names are
  * [A-Za-z_][A-Za-z0-9_]*. NULL or a reason (in why). */
 const char *pc_job_env_check(const json_t *env, char *why, size_t cap);
 
-/* The job's environment: base (minus CHEF_PUSH_NODE_NAME, CHEF_PUSH_JOB_ID,
- * CHEF_PUSH_JOB_FILE and, when user_name is set, HOME/USER/LOGNAME), then
- * job_env's variables (replacing base's, except CHEF_PUSH_* names, which
- * are skipped), then HOME/USER/LOGNAME of user_name/home when given, then
- * CHEF_PUSH_JOB_FILE when file_path, CHEF_PUSH_NODE_NAME, CHEF_PUSH_JOB_ID.
- * NULL-terminated, malloc'd (pc_env_free); NULL when out of memory. */
-char **pc_job_env_build(char *const *base, const json_t *job_env, const char *user_name,
-                        const char *home, const char *file_path, const char *node,
-                        const char *job_id);
+/* The job's environment, each name once (a later step replaces an
+ * earlier value): base minus CHEF_PUSH_NODE_NAME/JOB_ID/JOB_FILE; then,
+ * when user_name is set, USER, LOGNAME and HOME (home, "/" when NULL);
+ * then job_env's variables: when overwritable (an array of names) is not
+ * NULL, a name it does not list is prefixed CHEF_PUSH_ENV_; the three
+ * reserved names above are skipped; then CHEF_PUSH_JOB_FILE (when
+ * file_path), CHEF_PUSH_NODE_NAME, CHEF_PUSH_JOB_ID. NULL-terminated,
+ * malloc'd (pc_env_free); NULL when out of memory. */
+char **pc_job_env_build(char *const *base, const json_t *job_env, const json_t *overwritable,
+                        const char *user_name, const char *home, const char *file_path,
+                        const char *node, const char *job_id);
 
 /* ---- system ---- */
 

@@ -146,6 +146,7 @@ int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const 
         copy(s->log_level, sizeof s->log_level, norm_level(o->log_level), rb->log_level, "info") ||
         copy(s->file_dir, sizeof s->file_dir, o->file_dir, rb->file_dir, PC_DEFAULT_FILE_DIR))
         return errbuf_fail(err, errlen, "a setting is too long");
+    s->node_name_from = o->node_name ? "-N" : rb->node_name ? "client.rb" : "fallback";
     const char *loc = o->logfile ? o->logfile : rb->log_location;
     if (!loc || strcmp(loc, "STDERR") == 0 || strcmp(loc, "$stderr") == 0)
         s->log_file[0] = '\0';
@@ -153,7 +154,10 @@ int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const 
         snprintf(s->log_file, sizeof s->log_file, "/dev/stdout");
     else if (copy(s->log_file, sizeof s->log_file, loc, NULL, ""))
         return errbuf_fail(err, errlen, "log file name too long");
-    if (!s->node_name[0] || !wire_valid_name(s->node_name, strlen(s->node_name)))
+    if (!s->node_name[0])
+        return errbuf_fail(err, errlen, "no node name: give -N NAME or set node_name in %s (this "
+                                        "host's name could not be found)", s->config_path);
+    if (!wire_valid_name(s->node_name, strlen(s->node_name)))
         return errbuf_fail(err, errlen, "node name '%s' is not valid (1-255 of A-Z a-z 0-9 _ . : -)",
                     s->node_name);
     if (!s->server_url[0])
@@ -182,6 +186,36 @@ int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const 
     }
     if (copy(s->json_attribs, sizeof s->json_attribs, rb->json_attribs, NULL, ""))
         return errbuf_fail(err, errlen, "json_attribs path too long");
+    const char *lockfile = rb->lockfile;
+    char cache_lock[1024];
+    if (!lockfile) {
+        /* Chef's default: <file_cache_path>/chef-client-running.pid, with
+         * file_cache_path /var/chef/cache (root's default) */
+        if (snprintf(cache_lock, sizeof cache_lock, "%s/chef-client-running.pid",
+                     rb->file_cache_path ? rb->file_cache_path : PC_DEFAULT_FILE_CACHE) >=
+            (int)sizeof cache_lock)
+            return errbuf_fail(err, errlen, "file_cache_path too long");
+        lockfile = cache_lock;
+    }
+    if (lockfile[0] != '/')
+        return errbuf_fail(err, errlen, "lockfile '%s' must be an absolute path", lockfile);
+    if (copy(s->lockfile, sizeof s->lockfile, lockfile, NULL, ""))
+        return errbuf_fail(err, errlen, "lockfile path too long");
+    s->trusted_certs_explicit = rb->trusted_certs_dir != NULL;
+    if (rb->trusted_certs_dir) {
+        if (copy(s->trusted_certs_dir, sizeof s->trusted_certs_dir, rb->trusted_certs_dir, NULL,
+                 ""))
+            return errbuf_fail(err, errlen, "trusted_certs_dir path too long");
+    } else {
+        /* Chef's default: trusted_certs in the config file's directory */
+        const char *slash = strrchr(s->config_path, '/');
+        int dl = slash ? (int)(slash - s->config_path) : 1;
+        if (snprintf(s->trusted_certs_dir, sizeof s->trusted_certs_dir, "%.*s/trusted_certs", dl,
+                     slash ? s->config_path : ".") >= (int)sizeof s->trusted_certs_dir)
+            return errbuf_fail(err, errlen, "config path too long");
+    }
+    s->overwritable_env = rb->overwritable_env;
+    rb->overwritable_env = NULL;
     s->facts_roles = rb->roles;
     s->facts_tags = rb->tags;
     s->facts_attrs = rb->attributes;
@@ -216,5 +250,7 @@ void pc_settings_free(struct pc_settings *s)
     json_decref(s->facts_roles);
     json_decref(s->facts_tags);
     json_decref(s->facts_attrs);
+    json_decref(s->overwritable_env);
+    s->overwritable_env = NULL;
     s->facts_roles = s->facts_tags = s->facts_attrs = NULL;
 }

@@ -6,7 +6,8 @@
  *   -k, --client-key KEY        client_key (default /etc/chef/client.pem)
  *   -l, --log_level LEVEL       debug, info, warn, error (default info)
  *   -L, --logfile LOGLOCATION   log file (default stderr)
- *   -N, --node-name NODE_NAME   node_name (default: the host name)
+ *   -N, --node-name NODE_NAME   node_name (default: the fqdn, else the host
+ *                               name: client/hostid.h)
  *   -S, --server CHEF_SERVER_URL  chef_server_url, https://HOST/organizations/ORG
  *   -M, --max-body-size BYTES   largest message sent (default 63000)
  *   -d, --file_dir DIR          job files (default /tmp/chef-push; used by issue 7)
@@ -28,6 +29,7 @@
 #define PC_DEFAULT_CLIENT_KEY "/etc/chef/client.pem"
 #define PC_DEFAULT_FILE_DIR "/tmp/chef-push"
 #define PC_DEFAULT_MAX_BODY 63000
+#define PC_DEFAULT_FILE_CACHE "/var/chef/cache" /* Chef's file_cache_path as root */
 #define PC_VERSION "3.0.0-pushy"
 
 struct pc_options {
@@ -57,13 +59,20 @@ struct pc_settings {
     json_t *facts_roles, *facts_tags; /* pushy_roles, pushy_tags; NULL = none */
     json_t *facts_attrs;              /* pushy_attributes; NULL = none */
     char json_attribs[1024];          /* "" = none */
+    json_t *overwritable_env; /* allowed_overwritable_env_vars (names), NULL = not set */
+    char lockfile[1024];      /* `:lock => true` lock file (client/runlock.h) */
+    char trusted_certs_dir[1024]; /* client.rb's, else <config dir>/trusted_certs (Chef's) */
+    bool trusted_certs_explicit;  /* set in client.rb */
+    char fqdn[256];           /* this host's canonical name (client/hostid.h), "" unknown */
+    const char *node_name_from; /* "-N", "client.rb" or "fallback" */
 };
 
 /* "https://h/organizations/ORG[/...]" -> ORG (a valid name). 0 or -1. */
 int pc_org_from_url(const char *url, char *org, size_t cap);
 
 /* Merges options over rb (its whitelist and facts are moved into s) over defaults;
- * hostname is the node name of last resort. 0, or -1 with a message. */
+ * hostname is the node name of last resort (pc_host_node_name). 0, or -1
+ * with a message. */
 int pc_settings_resolve(const struct pc_options *o, struct pc_rbconf *rb, const char *hostname,
                         struct pc_settings *s, char *err, size_t errlen);
 /* Reads the config file (a missing default file is fine), then resolves. */

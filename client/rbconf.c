@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/job_opts.h"
 #include "client/rblex.h"
 #include "client/rbvalue.h"
 #include "shared/fsutil.h"
@@ -23,11 +24,12 @@ static int want_string(struct parser *ps, struct tok *t, const char *key)
     return 0;
 }
 
-/* An entry hash: {:command_line => "...", :lock => true|"path"}. */
-static int parse_entry_hash(struct parser *ps, const char *key, char **cmd, bool *lock)
+/* An entry hash: {:command_line => "...", :lock => true|"path"}. *lock:
+ * NULL (none or false), "" (true) or the path; malloc'd. */
+static int parse_entry_hash(struct parser *ps, const char *key, char **cmd, char **lock)
 {
     *cmd = NULL;
-    *lock = false;
+    *lock = NULL;
     struct tok k = { 0 }, v = { 0 }, sep = { 0 };
     for (;;) {
         if (rb_next(ps, &k, 0, true) != 0)
@@ -55,10 +57,16 @@ static int parse_entry_hash(struct parser *ps, const char *key, char **cmd, bool
             *cmd = v.s;
             v.s = NULL;
         } else if (strcmp(k.s, "lock") == 0) {
+            free(*lock);
+            *lock = NULL;
             if (v.t == TK_IDENT && (strcmp(v.s, "true") == 0 || strcmp(v.s, "false") == 0)) {
-                *lock = strcmp(v.s, "true") == 0;
-            } else if (v.t == TK_STR && !v.interp) {
-                *lock = true;
+                if (strcmp(v.s, "true") == 0 && !(*lock = strdup(""))) {
+                    rb_perr(ps, v.line, "out of memory");
+                    goto fail;
+                }
+            } else if (v.t == TK_STR && !v.interp && v.s[0]) {
+                *lock = v.s;
+                v.s = NULL;
             } else {
                 rb_perr(ps, v.line, "whitelist '%s': lock must be true, false or a path", key);
                 goto fail;
@@ -79,8 +87,11 @@ static int parse_entry_hash(struct parser *ps, const char *key, char **cmd, bool
         }
     }
     rb_tok_free(&k);
-    if (!*cmd)
+    if (!*cmd) {
+        free(*lock);
+        *lock = NULL;
         return rb_perr(ps, ps->line, "whitelist '%s': entry has no command_line", key);
+    }
     return 0;
 fail:
     rb_tok_free(&k);
@@ -88,6 +99,8 @@ fail:
     rb_tok_free(&sep);
     free(*cmd);
     *cmd = NULL;
+    free(*lock);
+    *lock = NULL;
     return -1;
 }
 
@@ -112,8 +125,7 @@ static int parse_pair(struct parser *ps, struct tok *k, struct pc_whitelist *wl)
     }
     if (rb_next(ps, &v, 0, true) != 0)
         return -1;
-    char *cmd = NULL;
-    bool lock = false;
+    char *cmd = NULL, *lock = NULL;
     int line = v.line;
     if (v.t == TK_LBRACE) {
         if (parse_entry_hash(ps, k->s, &cmd, &lock) != 0)
@@ -134,6 +146,7 @@ static int parse_pair(struct parser *ps, struct tok *k, struct pc_whitelist *wl)
     char why[200];
     int rc = pc_whitelist_add(wl, k->s, cmd, is_regex, k->icase, lock, why, sizeof why);
     free(cmd);
+    free(lock);
     if (rc != 0)
         return rb_perr(ps, line, "whitelist: %s", why);
     return 0;
@@ -253,6 +266,34 @@ static int apply_hash(struct parser *ps, const char *key, struct tok *v, json_t 
     return 0;
 }
 
+/* allowed_overwritable_env_vars: an array of variable names, or nil. */
+static int apply_env_names(struct parser *ps, const char *key, struct tok *v, json_t **dst)
+{
+    if (v->t == TK_IDENT && strcmp(v->s, "nil") == 0) {
+        json_decref(*dst);
+        *dst = NULL;
+        return 0;
+    }
+    if (v->t != TK_LBRACK)
+        return rb_perr(ps, v->line, "%s: expected an array of strings, got %s", key,
+                       rb_tk_name(v));
+    json_t *a = rb_value(ps, v, key, 0);
+    if (!a)
+        return -1;
+    size_t i;
+    json_t *e;
+    json_array_foreach(a, i, e) {
+        if (!json_is_string(e) || !pc_env_name_ok(json_string_value(e))) {
+            json_decref(a);
+            return rb_perr(ps, v->line, "%s: item %zu is not a variable name "
+                                        "([A-Za-z_][A-Za-z0-9_]*)", key, i);
+        }
+    }
+    json_decref(*dst);
+    *dst = a;
+    return 0;
+}
+
 /* The value v of setting key. */
 static int apply(struct parser *ps, const char *key, struct tok *v, struct pc_rbconf *c)
 {
@@ -264,10 +305,17 @@ static int apply(struct parser *ps, const char *key, struct tok *v, struct pc_rb
         return apply_list(ps, key, v, &c->tags);
     if (strcmp(key, "pushy_attributes") == 0)
         return apply_hash(ps, key, v, &c->attributes);
-    if (strcmp(key, "json_attribs") == 0) {
+    if (strcmp(key, "allowed_overwritable_env_vars") == 0)
+        return apply_env_names(ps, key, v, &c->overwritable_env);
+    if (strcmp(key, "json_attribs") == 0 || strcmp(key, "lockfile") == 0 ||
+        strcmp(key, "file_cache_path") == 0 || strcmp(key, "trusted_certs_dir") == 0) {
         if (want_string(ps, v, key) != 0)
             return -1;
-        return set_str(&c->json_attribs, &v->s);
+        char **dst = key[0] == 'j' ? &c->json_attribs
+                     : key[0] == 'l' ? &c->lockfile
+                     : key[0] == 'f' ? &c->file_cache_path
+                                     : &c->trusted_certs_dir;
+        return set_str(dst, &v->s);
     }
     if (v->t == TK_IDENT && strcmp(v->s, "nil") == 0)
         return rb_perr(ps, v->line, "%s: nil is not a usable value", key);
@@ -335,7 +383,8 @@ static bool known_key(const char *s)
         "node_name", "chef_server_url", "client_key", "file_dir", "log_level",
         "log_location", "max_body_size", "ssl_verify_mode", "whitelist",
         "authentication_protocol_version", "pushy_roles", "pushy_tags", "pushy_attributes",
-        "json_attribs",
+        "json_attribs", "allowed_overwritable_env_vars", "lockfile", "file_cache_path",
+        "trusted_certs_dir",
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(s, keys[i]) == 0)
@@ -386,8 +435,7 @@ static int parse_wl_index(struct parser *ps, struct pc_rbconf *c)
     }
     if (rb_next(ps, &t, 0, true) != 0)
         goto out;
-    char *cmd = NULL;
-    bool lock = false;
+    char *cmd = NULL, *lock = NULL;
     if (t.t == TK_LBRACE) {
         if (parse_entry_hash(ps, k.s, &cmd, &lock) != 0)
             goto out;
@@ -401,6 +449,7 @@ static int parse_wl_index(struct parser *ps, struct pc_rbconf *c)
     int arc = pc_whitelist_add(&c->whitelist, k.s, cmd, k.t == TK_REGEX, k.icase, lock, why,
                                sizeof why);
     free(cmd);
+    free(lock);
     if (arc != 0) {
         rc = rb_perr(ps, k.line, "whitelist: %s", why);
         goto out;
@@ -566,6 +615,10 @@ void pc_rbconf_free(struct pc_rbconf *c)
     free(c->log_level);
     free(c->log_location);
     free(c->json_attribs);
+    free(c->lockfile);
+    free(c->file_cache_path);
+    free(c->trusted_certs_dir);
+    json_decref(c->overwritable_env);
     json_decref(c->roles);
     json_decref(c->tags);
     json_decref(c->attributes);

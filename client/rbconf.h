@@ -21,6 +21,11 @@
  *                    hashes (client/rbvalue.h)
  *   json_attribs     "path" of a Chef JSON attributes file (run_list
  *                    role[x]/recipe[y], tags, other attributes)
+ *   allowed_overwritable_env_vars  ["PATH", ...]: strings, variable names
+ *                    (nil: not set); see client/job_opts.h
+ *   lockfile, file_cache_path  "path": where `:lock => true` looks
+ *                    (client/runlock.h)
+ *   trusted_certs_dir  "path": extra CA certificates (shared/ca_bundle.h)
  * A later statement for the same setting wins, as in Ruby. Statements that
  * are not these settings are skipped whole (with their continuation lines
  * and bracketed parts); '#' comments anywhere. A known setting that is
@@ -52,6 +57,8 @@ struct pc_rbconf {
     json_t *roles, *tags;   /* pushy_roles, pushy_tags: arrays of strings, or NULL */
     json_t *attributes;     /* pushy_attributes: an object, or NULL */
     char *json_attribs;     /* a path, or NULL */
+    json_t *overwritable_env; /* allowed_overwritable_env_vars: array of names, or NULL */
+    char *lockfile, *file_cache_path, *trusted_certs_dir; /* paths, or NULL */
 };
 
 /* The original's default whitelist: {"chef-client" => "chef-client"}. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client/rbconf.h"
+#include "client/job_opts.h"
 #include "client/rblex.h"
 
 static int json_fail(char *err, size_t errlen, const char *name, int line, const char *msg,
@@ -66,6 +67,25 @@ int pc_rbconf_parse_json(const char *text, const char *name, struct pc_rbconf *c
         json_str(root, "file_dir", &c->file_dir, name, err, errlen) ||
         json_str(root, "log_location", &c->log_location, name, err, errlen))
         goto out;
+    if (json_str(root, "lockfile", &c->lockfile, name, err, errlen) ||
+        json_str(root, "file_cache_path", &c->file_cache_path, name, err, errlen) ||
+        json_str(root, "trusted_certs_dir", &c->trusted_certs_dir, name, err, errlen))
+        goto out;
+    json_t *ov = json_object_get(root, "allowed_overwritable_env_vars");
+    if (ov && !json_is_null(ov)) {
+        size_t i;
+        json_t *e;
+        bool ok = json_is_array(ov);
+        json_array_foreach(ov, i, e) ok = ok && json_is_string(e) &&
+                                          pc_env_name_ok(json_string_value(e));
+        if (!ok) {
+            json_fail(err, errlen, name, 1, "allowed_overwritable_env_vars: expected an array "
+                                            "of variable names", NULL);
+            goto out;
+        }
+        json_decref(c->overwritable_env);
+        c->overwritable_env = json_incref(ov);
+    }
     if (json_str(root, "json_attribs", &c->json_attribs, name, err, errlen) ||
         json_list(root, "pushy_roles", &c->roles, name, err, errlen) ||
         json_list(root, "pushy_tags", &c->tags, name, err, errlen))
@@ -134,15 +154,22 @@ int pc_rbconf_parse_json(const char *text, const char *name, struct pc_rbconf *c
         const char *k;
         json_t *e;
         json_object_foreach(v, k, e) {
-            const char *cmd = NULL;
-            bool lock = false;
+            const char *cmd = NULL, *lock = NULL;
             if (json_is_string(e)) {
                 cmd = json_string_value(e);
             } else if (json_is_object(e)) {
                 json_t *cl = json_object_get(e, "command_line");
                 json_t *lk = json_object_get(e, "lock");
                 cmd = json_is_string(cl) ? json_string_value(cl) : NULL;
-                lock = lk && !json_is_false(lk) && !json_is_null(lk);
+                if (json_is_true(lk)) {
+                    lock = "";
+                } else if (json_is_string(lk) && json_string_length(lk) > 0) {
+                    lock = json_string_value(lk);
+                } else if (lk && !json_is_false(lk) && !json_is_null(lk)) {
+                    json_fail(err, errlen, name, 1, "whitelist: lock must be true, false or a "
+                                                    "path for ", k);
+                    goto out;
+                }
             }
             if (!cmd || !*cmd) {
                 json_fail(err, errlen, name, 1, "whitelist: no command line for ", k);

@@ -18,6 +18,7 @@ static void entry_free(struct pc_wl_entry *e)
 {
     free(e->key);
     free(e->command_line);
+    free(e->lock);
     if (e->is_regex)
         regfree(&e->re);
     memset(e, 0, sizeof *e);
@@ -32,17 +33,21 @@ void pc_whitelist_free(struct pc_whitelist *wl)
 }
 
 int pc_whitelist_add(struct pc_whitelist *wl, const char *key, const char *command_line,
-                     bool is_regex, bool icase, bool lock, char *err, size_t errlen)
+                     bool is_regex, bool icase, const char *lock, char *err, size_t errlen)
 {
     struct pc_wl_entry e = { 0 };
     if (strchr(command_line, MARK)) {
         say(err, errlen, "command line for '%s' contains a control character", key);
         return -1;
     }
+    if (lock && lock[0] && lock[0] != '/') {
+        say(err, errlen, "lock file of '%s' must be an absolute path", key);
+        return -1;
+    }
     e.key = strdup(key);
     e.command_line = strdup(command_line);
-    e.lock = lock;
-    if (!e.key || !e.command_line) {
+    e.lock = lock ? strdup(lock) : NULL;
+    if (!e.key || !e.command_line || (lock && !e.lock)) {
         say(err, errlen, "out of memory%s", "");
         entry_free(&e);
         return -1;
@@ -54,8 +59,7 @@ int pc_whitelist_add(struct pc_whitelist *wl, const char *key, const char *comma
             regerror(rc, &e.re, why, sizeof why);
             if (err && errlen)
                 snprintf(err, errlen, "bad regex /%s/: %s", key, why);
-            free(e.key);
-            free(e.command_line);
+            entry_free(&e);
             return -1;
         }
         e.is_regex = true;
@@ -157,25 +161,35 @@ static enum pc_wl_result expand_regex(const struct pc_wl_entry *e, const char *c
     return PC_WL_OK;
 }
 
+/* The entry for command: an exact key first, then regex keys in order (m
+ * gets the match of a regex key). */
+static const struct pc_wl_entry *find(const struct pc_whitelist *wl, const char *command,
+                                      regmatch_t m[10])
+{
+    for (size_t i = 0; i < wl->n; i++)
+        if (!wl->v[i].is_regex && strcmp(wl->v[i].key, command) == 0)
+            return &wl->v[i];
+    for (size_t i = 0; i < wl->n; i++)
+        if (wl->v[i].is_regex && regexec(&wl->v[i].re, command, 10, m, 0) == 0)
+            return &wl->v[i];
+    return NULL;
+}
+
+const char *pc_whitelist_lock(const struct pc_whitelist *wl, const char *command)
+{
+    regmatch_t m[10];
+    const struct pc_wl_entry *hit = find(wl, command, m);
+    return hit ? hit->lock : NULL;
+}
+
 enum pc_wl_result pc_whitelist_lookup(const struct pc_whitelist *wl, const char *command,
                                       char ***argv_out, char *err, size_t errlen)
 {
     *argv_out = NULL;
-    const struct pc_wl_entry *hit = NULL;
     regmatch_t m[10];
-    for (size_t i = 0; i < wl->n && !hit; i++)
-        if (!wl->v[i].is_regex && strcmp(wl->v[i].key, command) == 0)
-            hit = &wl->v[i];
-    for (size_t i = 0; i < wl->n && !hit; i++)
-        if (wl->v[i].is_regex && regexec(&wl->v[i].re, command, 10, m, 0) == 0)
-            hit = &wl->v[i];
+    const struct pc_wl_entry *hit = find(wl, command, m);
     if (!hit)
         return PC_WL_NOT_FOUND;
-    if (hit->lock) {
-        say(err, errlen, "whitelist entry '%s' uses :lock, which pushy-client does not support yet",
-            hit->key);
-        return PC_WL_REFUSED;
-    }
     if (hit->is_regex)
         return expand_regex(hit, command, m, argv_out, err, errlen);
     int argc;

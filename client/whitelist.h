@@ -12,9 +12,10 @@
  * match groups, so text from the server can fill a word but never add,
  * remove or re-quote words. (The Ruby client uses gsub on the whole line.)
  *
- * Entries given as a hash ({:command_line => "...", :lock => true}) are
- * accepted; :lock is not supported yet and such a command is refused with
- * a reason. */
+ * Entries given as a hash ({:command_line => "...", :lock => true}) may
+ * carry a run lock: `:lock => true` (Chef's lockfile, see client/runlock.h)
+ * or `:lock => "/path"`. pc_whitelist_lock tells the caller which; taking
+ * the lock is client/runlock.h's job. */
 #ifndef PUSHY_CLIENT_WHITELIST_H
 #define PUSHY_CLIENT_WHITELIST_H
 
@@ -26,7 +27,7 @@ struct pc_wl_entry {
     char *key;          /* exact command, or the regex source */
     char *command_line; /* the value */
     bool is_regex;
-    bool lock;          /* :lock given (unsupported: refused at lookup) */
+    char *lock;         /* NULL: no :lock; "": :lock => true; else the lock file path */
     regex_t re;         /* compiled when is_regex */
 };
 
@@ -42,15 +43,21 @@ enum pc_wl_result {
 };
 
 /* Adds an entry (copies the strings; a regex key is compiled, icase for the
- * /i flag). A repeated exact key replaces the earlier value. 0, or -1 with
- * a message (bad regex, out of memory). */
+ * /i flag). lock: NULL (none), "" (:lock => true) or a path (absolute).
+ * A repeated exact key replaces the earlier value. 0, or -1 with a message
+ * (bad regex, relative lock path, out of memory). */
 int pc_whitelist_add(struct pc_whitelist *wl, const char *key, const char *command_line,
-                     bool is_regex, bool icase, bool lock, char *err, size_t errlen);
+                     bool is_regex, bool icase, const char *lock, char *err, size_t errlen);
 
 /* Looks command up; on PC_WL_OK *argv_out is a NULL-terminated argv to free
  * with pc_argv_free. err gets the reason of a refusal. */
 enum pc_wl_result pc_whitelist_lookup(const struct pc_whitelist *wl, const char *command,
                                       char ***argv_out, char *err, size_t errlen);
+
+/* The :lock of the entry command matches (same lookup order): NULL when
+ * the entry has none or nothing matches, "" for :lock => true, else the
+ * path. Points into wl. */
+const char *pc_whitelist_lock(const struct pc_whitelist *wl, const char *command);
 
 void pc_whitelist_free(struct pc_whitelist *wl);
 

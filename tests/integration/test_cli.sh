@@ -188,6 +188,39 @@ test_connection_refused_names_the_url() {
     [ $(( $(now_ms) - start )) -lt 5000 ] || fail "took too long to fail"
 }
 
+# knife's trusted_certs_dir (default: trusted_certs next to knife.rb) for a
+# self-signed HTTPS endpoint (openssl s_server -www, not a Pushy server):
+# with the certificate there, TLS works and only the answer is wrong.
+test_trusted_certs_dir_like_knife() {
+    mkdir -p "$T/tls/trusted_certs" "$T/tls2/empty" "$T/tls3/trusted_certs"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls/srv.key" \
+        -out "$T/tls/trusted_certs/srv.crt" -days 1 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 2>/dev/null || fail "openssl req"
+    port=$((PORT_BASE + 5))
+    openssl s_server -accept "127.0.0.1:$port" -cert "$T/tls/trusted_certs/srv.crt" \
+        -key "$T/tls/srv.key" -www -quiet > "$T/tls/s_server.log" 2>&1 &
+    track_pid $!
+    wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "s_server did not start"
+    for d in tls tls2 tls3; do
+        cat > "$T/$d/knife.rb" <<RB
+node_name "alice"
+client_key "$T/keys/alice.pem"
+chef_server_url "https://127.0.0.1:$port/organizations/$ORG"
+RB
+    done
+    echo 'trusted_certs_dir "#{File.dirname(__FILE__)}/empty"' >> "$T/tls2/knife.rb"
+    echo "not a certificate" > "$T/tls3/trusted_certs/x.pem"
+    out=$(pushy_bin -c "$T/tls/knife.rb" node status 2>&1)
+    echo "$out"
+    assert_not_contains "$out" "certificate"
+    assert_contains "$out" "ERROR:"
+    out=$(pushy_bin -c "$T/tls2/knife.rb" node status 2>&1) && fail "untrusted server accepted"
+    echo "$out"
+    assert_contains "$out" "SSL certificate problem"
+    out=$(pushy_bin -c "$T/tls3/knife.rb" node status 2>&1) && fail "bad certificate file accepted"
+    assert_eq "ERROR: trusted certificate $T/tls3/trusted_certs/x.pem: not a PEM or DER X.509 certificate" "$out"
+}
+
 test_job_start_all_succeeded_exits_0() {
     nodes_ready
     run_cli out rc job start ok node1 node2 --poll-interval 0.2

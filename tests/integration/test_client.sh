@@ -119,3 +119,68 @@ JSON
         wait_for 5 pid_gone "$BG_PID" || fail "did not stop"
     fi
 }
+
+# No node_name anywhere: the original's fallback, the fqdn (getaddrinfo's
+# canonical name of the host name), else the short host name; logged.
+test_node_name_falls_back_to_the_fqdn() {
+    cat > "$T/c/noname.rb" <<RB
+chef_server_url "$UNREACHABLE"
+client_key "$T/c/key.pem"
+RB
+    log="$T/client-noname.log"
+    start_bg "$log" -c "$T/c/noname.rb"
+    wait_for 10 grep -q "GET http://127.0.0.1:1/organizations/acme/pushy/config/" "$log" \
+        || { cat "$log"; fail "no config request"; }
+    kill -TERM "$BG_PID"
+    wait_for 5 pid_gone "$BG_PID" || fail "did not stop"
+    line=$(grep "no node_name in $T/c/noname.rb or -N: using the" "$log") || { cat "$log"; fail "not logged"; }
+    echo "$line"
+    name=$(sed -n 's/.*node=\([^ ]*\) no node_name.*/\1/p' <<< "$line")
+    canon=$(getent ahosts "$(hostname)" | awk 'NR==1 {print $3}')
+    if [ -n "$canon" ]; then
+        assert_contains "$line" "using the fqdn"
+        assert_eq "$canon" "$name"
+    else
+        assert_contains "$line" "using the hostname"
+        assert_eq "$(hostname | cut -d. -f1)" "$name"
+    fi
+    assert_contains "$(cat "$log")" "/pushy/config/$name?ccpk="
+}
+
+# trusted_certs_dir: a self-signed HTTPS endpoint (openssl s_server) is
+# trusted only with its certificate in the directory; TLS then works and
+# the (non-Chef) answer is what fails. A file that is no certificate stops
+# the client at start, naming the file.
+test_trusted_certs_dir_for_https() {
+    mkdir -p "$T/c/certs" "$T/c/empty" "$T/c/badcerts"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/c/srv.key" -out "$T/c/certs/srv.crt" \
+        -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null \
+        || fail "openssl req"
+    port=$((PORT_BASE + 5))
+    openssl s_server -accept "127.0.0.1:$port" -cert "$T/c/certs/srv.crt" -key "$T/c/srv.key" \
+        -www -quiet > "$T/s_server.log" 2>&1 &
+    track_pid $!
+    wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "s_server did not start"
+    for d in certs empty; do
+        cat > "$T/c/tls-$d.rb" <<RB
+chef_server_url "https://127.0.0.1:$port/organizations/acme"
+node_name "tls-$d"
+client_key "$T/c/key.pem"
+trusted_certs_dir "$T/c/$d"
+RB
+        start_bg "$T/client-tls-$d.log" -c "$T/c/tls-$d.rb"
+        wait_for 10 grep -q "config fetch failed\|bad config from the server\|config fetch: HTTP" \
+            "$T/client-tls-$d.log" || { cat "$T/client-tls-$d.log"; fail "no fetch ($d)"; }
+        kill -TERM "$BG_PID"
+        wait_for 5 pid_gone "$BG_PID" || fail "did not stop"
+    done
+    cat "$T/client-tls-certs.log"
+    assert_contains "$(cat "$T/client-tls-certs.log")" "trusting 1 CA certificates from 1 files in $T/c/certs"
+    assert_not_contains "$(cat "$T/client-tls-certs.log")" "certificate problem"
+    assert_contains "$(cat "$T/client-tls-certs.log")" "node=tls-certs bad config from the server"
+    assert_contains "$(cat "$T/client-tls-empty.log")" "SSL certificate problem"
+    echo "not a certificate" > "$T/c/badcerts/broken.pem"
+    sed "s|$T/c/certs|$T/c/badcerts|" "$T/c/tls-certs.rb" > "$T/c/tls-bad.rb"
+    out=$(timeout 10 "$PUSHY_BIN/pushy-client" -c "$T/c/tls-bad.rb" 2>&1) && fail "bad cert accepted"
+    assert_contains "$out" "trusted certificate $T/c/badcerts/broken.pem: not a PEM or DER X.509 certificate"
+}

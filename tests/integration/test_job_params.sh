@@ -1,17 +1,18 @@
 # Issue 7: job parameters (env, dir, user, file, capture_output) from
 # POST jobs to the command on a real pushy-client node, observed through
 # the command's captured output; refusals on the node (nack with a reason
-# in the job's events) and on the server (400 naming the field).
+# in the job's events) and on the server (400 naming the field). Node n3
+# has client.rb allowed_overwritable_env_vars and :lock whitelist entries.
 
 ORG=acme
 INTERVAL=500
-NODES="n1 n2"
+NODES="n1 n2 n3"
 
 setup_file() {
     write_config "heartbeat_interval = $INTERVAL" "restart_backoff_ms = 50" \
         "voting_timeout = 5" "log_level = debug"
     start_pushy || return 1
-    mkdir -p "$T/keys" "$T/nodes" "$T/work dir" "$T/files"
+    mkdir -p "$T/keys" "$T/nodes" "$T/work dir" "$T/files" "$T/lock"
     chmod 755 "$T/files"
     pushy_ctl org-create "$ORG" || return 1
     pushy_ctl user-create alice --org "$ORG" --admin -f "$T/keys/alice.pem" || return 1
@@ -39,6 +40,12 @@ whitelist({
   "show" => "sh $T/show.sh",
   "ok" => "true",
 })
+RB
+        [ "$n" = n3 ] && cat >> "$T/nodes/$n.rb" <<RB
+allowed_overwritable_env_vars ["FOO"]
+file_cache_path "$T/lock"
+whitelist["locked"] = {:command_line => "sh $T/show.sh", :lock => true}
+whitelist["locked_nodir"] = {:command_line => "true", :lock => "$T/nolock/x.pid"}
 RB
         "$PUSHY_BIN/pushy-client" -c "$T/nodes/$n.rb" -L "$T/nodes/$n.log" &
         track_pid $!
@@ -149,4 +156,63 @@ test_f_a_100000_byte_file_reaches_the_node() {
     wait_job "$id" complete 15
     assert_eq '["n1"]' "$(job_json "$id" | jq -c .nodes.succeeded)"
     assert_contains "$(stdout_of "$id" n1)" "zzzzzzzzzz"
+}
+
+# client.rb allowed_overwritable_env_vars ["FOO"]: FOO keeps its name, every
+# other job variable arrives as CHEF_PUSH_ENV_<NAME> (PATH cannot be
+# replaced: the command is still found); CHEF_PUSH_* of the client win.
+test_g_allowed_overwritable_env_vars() {
+    body='{"command":"show","nodes":["n1","n3"],"capture_output":true,
+           "env":{"FOO":"f","BAR":"b","CHEF_PUSH_JOB_ID":"spoof"}}'
+    id=$(start_job "$body")
+    wait_job "$id" complete 15
+    assert_eq '["n1","n3"]' "$(job_json "$id" | jq -c '.nodes.succeeded | sort')"
+    out=$(stdout_of "$id" n3)
+    echo "$out"
+    assert_contains "$out" "FOO=f"
+    assert_contains "$out" "CHEF_PUSH_ENV_BAR=b"
+    assert_eq "" "$(grep -x 'BAR=b' <<< "$out")" "BAR must be renamed on n3"
+    assert_contains "$out" "CHEF_PUSH_ENV_CHEF_PUSH_JOB_ID=spoof"
+    assert_contains "$out" "CHEF_PUSH_JOB_ID=$id"
+    # n1 has no list: names kept
+    out1=$(stdout_of "$id" n1)
+    assert_eq "BAR=b" "$(grep -x 'BAR=b' <<< "$out1")"
+    # PATH is not in n3's list: the command keeps the client's PATH (its
+    # grep and sort still work)
+    id=$(start_job '{"command":"show","nodes":["n3"],"capture_output":true,
+                     "env":{"PATH":"/nowhere","FOO":"g"}}')
+    wait_job "$id" complete 15
+    out=$(stdout_of "$id" n3)
+    echo "$out"
+    assert_contains "$out" "CHEF_PUSH_ENV_PATH=/nowhere"
+    assert_contains "$out" "FOO=g"
+}
+
+# :lock => true: another process holding the lock file (a chef-client run)
+# makes the node refuse the commit; once free the job runs and the lock is
+# let go. A lock file whose directory does not exist locks nothing.
+test_h_lock_entries() {
+    lockf="$T/lock/chef-client-running.pid"
+    echo 4242 > "$lockf"
+    # one process holds the lock (flock(1) would leave it to its child)
+    ( exec 9>>"$lockf" && flock 9 && exec sleep 60 ) &
+    holder=$!
+    track_pid "$holder"
+    wait_for 5 bash -c "! flock -n '$lockf' true" || fail "test holder did not lock"
+    id=$(start_job '{"command":"locked","nodes":["n3"]}')
+    wait_job "$id" quorum_failed 15
+    assert_eq '["n3"]' "$(job_json "$id" | jq -c .nodes.nacked)"
+    reason=$(db_psql -c "SELECT data->>'reason' FROM job_events WHERE job_id = '$id' AND name = 'quorum_vote'")
+    assert_contains "$reason" "lock file $lockf is held by another process"
+    kill "$holder"
+    wait "$holder" 2>/dev/null
+    id=$(start_job '{"command":"locked","nodes":["n3"],"capture_output":true}')
+    wait_job "$id" complete 15
+    assert_eq '["n3"]' "$(job_json "$id" | jq -c .nodes.succeeded)"
+    flock -n "$lockf" true || fail "the node kept the lock after the job"
+    assert_eq 4242 "$(cat "$lockf")" "the lock file was truncated"
+    assert_contains "$(cat "$T/nodes/n3.log")" "took the run lock $lockf"
+    id=$(start_job '{"command":"locked_nodir","nodes":["n3"]}')
+    wait_job "$id" complete 15
+    assert_contains "$(cat "$T/nodes/n3.log")" "run lock $T/nolock/x.pid: its directory does not exist"
 }

@@ -184,7 +184,7 @@ Test(cli_args, bad_command_lines)
         { "job start chef-client",
           "No nodes to run job on. Specify nodes as arguments or use -s to specify a search query.",
           CLI_JOB_START },
-        { "job start chef-client n1 -s role:x", "not both", CLI_JOB_START },
+        { "job start chef-client n1 -s role:x", "not both (as knife job start); to add named nodes", CLI_JOB_START },
         { "job start chef-client n1 _", "empty node name", CLI_JOB_START },
         { "job start chef-client n1 -q abc", "Invalid Format please enter integer or percent",
           CLI_JOB_START },

@@ -111,3 +111,36 @@ Test(cli_settings, no_file_needs_every_override, .init = make_home, .fini = remo
     cr_assert_eq(cli_settings_resolve(&a, NULL, &c, err, sizeof err), 0, "%s", err);
     knife_config_free(&c);
 }
+
+/* trusted_certs_dir: as set in knife.rb (interpolated), else knife's
+ * default, trusted_certs next to the knife.rb; none without a knife.rb. */
+Test(cli_settings, trusted_certs_dir, .init = make_home, .fini = remove_home)
+{
+    char dir[128], path[160], want[200];
+    snprintf(dir, sizeof dir, "%s/.chef", home);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/knife.rb", dir);
+    write_text(path, "node_name 'admin'\nclient_key 'k.pem'\n"
+                     "chef_server_url 'https://h/organizations/o'\n");
+    struct cli_args a = { 0 };
+    struct knife_config c;
+    char err[512];
+    cr_assert_eq(cli_settings_resolve(&a, home, &c, err, sizeof err), 0, "%s", err);
+    snprintf(want, sizeof want, "%s/.chef/trusted_certs", home);
+    cr_expect_str_eq(c.trusted_certs_dir, want);
+    knife_config_free(&c);
+    write_text(path, "node_name 'admin'\nclient_key 'k.pem'\n"
+                     "chef_server_url 'https://h/organizations/o'\n"
+                     "trusted_certs_dir \"#{current_dir}/certs\"\n");
+    cr_assert_eq(cli_settings_resolve(&a, home, &c, err, sizeof err), 0, "%s", err);
+    snprintf(want, sizeof want, "%s/.chef/certs", home);
+    cr_expect_str_eq(c.trusted_certs_dir, want);
+    knife_config_free(&c);
+    unlink(path);
+    a.user = "u";
+    a.key = "/k.pem";
+    a.server_url = "https://h/organizations/o";
+    cr_assert_eq(cli_settings_resolve(&a, home, &c, err, sizeof err), 0, "%s", err);
+    cr_expect_null(c.trusted_certs_dir);
+    knife_config_free(&c);
+}

@@ -71,7 +71,7 @@ Test(client_job_opts, env_building)
     char *base[] = { "PATH=/bin", "FOO=old", "CHEF_PUSH_JOB_ID=stale", "HOME=/root", NULL };
     json_t *job = json_pack("{s:s, s:s, s:s}", "FOO", "new", "BAR", "a=b", "CHEF_PUSH_NODE_NAME",
                             "spoof");
-    char **env = pc_job_env_build(base, job, NULL, NULL, "/tmp/f", "n1", "j1");
+    char **env = pc_job_env_build(base, job, NULL, NULL, NULL, "/tmp/f", "n1", "j1");
     cr_assert_not_null(env);
     cr_assert_str_eq(find(env, "PATH"), "/bin");
     cr_assert_str_eq(find(env, "FOO"), "new");
@@ -82,13 +82,68 @@ Test(client_job_opts, env_building)
     cr_assert_str_eq(find(env, "CHEF_PUSH_JOB_FILE"), "/tmp/f");
     pc_env_free(env);
     /* switching user: HOME/USER/LOGNAME of that user; no file */
-    env = pc_job_env_build(base, NULL, "deploy", "/home/deploy", NULL, "n1", "j1");
+    env = pc_job_env_build(base, NULL, NULL, "deploy", "/home/deploy", NULL, "n1", "j1");
     cr_assert_str_eq(find(env, "HOME"), "/home/deploy");
     cr_assert_str_eq(find(env, "USER"), "deploy");
     cr_assert_str_eq(find(env, "LOGNAME"), "deploy");
     cr_assert_null(find(env, "CHEF_PUSH_JOB_FILE"));
     pc_env_free(env);
     json_decref(job);
+}
+
+static size_t count_name(char **env, const char *name)
+{
+    size_t n = 0, len = strlen(name);
+    for (char **p = env; *p; p++)
+        n += strncmp(*p, name, len) == 0 && (*p)[len] == '=';
+    return n;
+}
+
+/* allowed_overwritable_env_vars (the original's rule): with a list, only
+ * listed job variables keep their names, the others become
+ * CHEF_PUSH_ENV_<NAME>; the client's CHEF_PUSH_* are never overridden;
+ * every name appears once. */
+Test(client_job_opts, env_overwritable_list)
+{
+    char *base[] = { "PATH=/bin", "LANG=C", "HOME=/root", NULL };
+    json_t *job = json_pack("{s:s, s:s, s:s, s:s, s:s}", "PATH", "/evil", "LANG", "fr_FR",
+                            "NEW", "n", "CHEF_PUSH_JOB_ID", "spoof", "HOME", "/h");
+    json_t *allowed = json_pack("[s, s]", "LANG", "CHEF_PUSH_JOB_ID");
+    char **env = pc_job_env_build(base, job, allowed, NULL, NULL, NULL, "n1", "j1");
+    cr_assert_not_null(env);
+    cr_expect_str_eq(find(env, "PATH"), "/bin");
+    cr_expect_str_eq(find(env, "CHEF_PUSH_ENV_PATH"), "/evil");
+    cr_expect_str_eq(find(env, "LANG"), "fr_FR");
+    cr_expect_null(find(env, "CHEF_PUSH_ENV_LANG"));
+    cr_expect_null(find(env, "NEW"));
+    cr_expect_str_eq(find(env, "CHEF_PUSH_ENV_NEW"), "n");
+    cr_expect_str_eq(find(env, "HOME"), "/root");
+    cr_expect_str_eq(find(env, "CHEF_PUSH_ENV_HOME"), "/h");
+    cr_expect_str_eq(find(env, "CHEF_PUSH_JOB_ID"), "j1");
+    cr_expect_eq(count_name(env, "CHEF_PUSH_JOB_ID"), 1);
+    cr_expect_eq(count_name(env, "LANG"), 1);
+    pc_env_free(env);
+    /* an empty list renames every job variable */
+    json_t *none = json_array();
+    env = pc_job_env_build(base, job, none, NULL, NULL, NULL, "n1", "j1");
+    cr_expect_str_eq(find(env, "LANG"), "C");
+    cr_expect_str_eq(find(env, "CHEF_PUSH_ENV_LANG"), "fr_FR");
+    cr_expect_str_eq(find(env, "CHEF_PUSH_ENV_CHEF_PUSH_JOB_ID"), "spoof");
+    cr_expect_str_eq(find(env, "CHEF_PUSH_JOB_ID"), "j1");
+    pc_env_free(env);
+    /* no list: names kept, the job's HOME wins over the switched user's;
+     * CHEF_PUSH_JOB_FILE is not taken from the job even without a file */
+    json_t *job2 = json_pack("{s:s, s:s}", "HOME", "/h", "CHEF_PUSH_JOB_FILE", "/etc/shadow");
+    env = pc_job_env_build(base, job2, NULL, "deploy", "/home/deploy", NULL, "n1", "j1");
+    cr_expect_str_eq(find(env, "HOME"), "/h");
+    cr_expect_eq(count_name(env, "HOME"), 1);
+    cr_expect_str_eq(find(env, "USER"), "deploy");
+    cr_expect_null(find(env, "CHEF_PUSH_JOB_FILE"));
+    pc_env_free(env);
+    json_decref(job);
+    json_decref(job2);
+    json_decref(allowed);
+    json_decref(none);
 }
 
 Test(client_job_opts, vetting)

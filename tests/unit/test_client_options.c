@@ -106,6 +106,46 @@ Test(client_options, resolve_precedence_and_defaults)
     cr_expect_eq(s.auth_version, CHEF_AUTH_V1_3);
     cr_expect_eq(s.whitelist.n, 1);
     cr_expect_str_eq(s.whitelist.v[0].key, "a");
+    cr_expect_str_eq(s.node_name_from, "client.rb");
+    /* Chef's defaults: lockfile in file_cache_path, trusted_certs next to
+     * the config file; no allowed_overwritable_env_vars */
+    cr_expect_str_eq(s.lockfile, "/var/chef/cache/chef-client-running.pid");
+    cr_expect_str_eq(s.trusted_certs_dir, "/etc/chef/trusted_certs");
+    cr_expect_not(s.trusted_certs_explicit);
+    cr_expect_null(s.overwritable_env);
+    pc_settings_free(&s);
+    pc_rbconf_free(&rb);
+
+    cr_assert_eq(pc_rbconf_parse("chef_server_url 'https://h/organizations/o'\n"
+                                 "file_cache_path '/srv/chef'\ntrusted_certs_dir '/etc/certs'\n"
+                                 "allowed_overwritable_env_vars ['PATH']\n",
+                                 "c.rb", &rb, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(pc_settings_resolve(&o, &rb, "host", &s, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(s.lockfile, "/srv/chef/chef-client-running.pid");
+    cr_expect_str_eq(s.trusted_certs_dir, "/etc/certs");
+    cr_expect(s.trusted_certs_explicit);
+    cr_expect_eq(json_array_size(s.overwritable_env), 1);
+    cr_expect_str_eq(s.node_name_from, "fallback");
+    pc_settings_free(&s);
+    pc_rbconf_free(&rb);
+    cr_assert_eq(pc_rbconf_parse("chef_server_url 'https://h/organizations/o'\n"
+                                 "file_cache_path '/srv/chef'\nlockfile '/run/cc.pid'\n",
+                                 "c.rb", &rb, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(pc_settings_resolve(&o, &rb, "host", &s, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(s.lockfile, "/run/cc.pid", "lockfile wins over file_cache_path");
+    pc_settings_free(&s);
+    pc_rbconf_free(&rb);
+    cr_assert_eq(pc_rbconf_parse("chef_server_url 'https://h/organizations/o'\n"
+                                 "lockfile 'rel.pid'\n", "c.rb", &rb, err, sizeof err), 0);
+    cr_expect_eq(pc_settings_resolve(&o, &rb, "host", &s, err, sizeof err), -1);
+    cr_expect(strstr(err, "absolute") != NULL, "%s", err);
+    pc_settings_free(&s);
+    pc_rbconf_free(&rb);
+    /* no node name anywhere (the host's name unknown) */
+    cr_assert_eq(pc_rbconf_parse("chef_server_url 'https://h/organizations/o'\n", "c.rb", &rb,
+                                 err, sizeof err), 0);
+    cr_expect_eq(pc_settings_resolve(&o, &rb, "", &s, err, sizeof err), -1);
+    cr_expect(strstr(err, "no node name") != NULL, "%s", err);
     pc_settings_free(&s);
     pc_rbconf_free(&rb);
 

@@ -17,9 +17,11 @@ static const char *wl_str(const struct pc_rbconf *c)
     buf[0] = '\0';
     for (size_t i = 0; i < c->whitelist.n; i++) {
         const struct pc_wl_entry *e = &c->whitelist.v[i];
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s%s=>%s%s;", e->is_regex ? "/" : "",
-                              e->key, e->is_regex ? "/" : "", e->command_line,
-                              e->lock ? "(lock)" : "");
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s%s=>%s%s%s%s;",
+                              e->is_regex ? "/" : "", e->key, e->is_regex ? "/" : "",
+                              e->command_line, e->lock ? "(lock" : "",
+                              e->lock && e->lock[0] ? ":" : "",
+                              e->lock ? (e->lock[0] ? e->lock : ")") : "");
     }
     return buf;
 }
@@ -63,6 +65,9 @@ static const struct ok_case OK[] = {
       NULL, NULL, NULL, NULL, 0, -1, "/^deploy (\\w+)$/=>deploy-app \\1;ok=>true;" },
     { "whitelist({\"chef-client\" => {:command_line => \"chef-client -o x\", :lock => true}})\n",
       NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, "chef-client=>chef-client -o x(lock);" },
+    { "whitelist({/^ccr (\\w+)$/ => {:command_line => 'chef-client -o \\1', :lock => "
+      "'/var/run/ccr.lock'}})\n", NULL, NULL, NULL, NULL, NULL, NULL, 0, -1,
+      "/^ccr (\\w+)$/=>chef-client -o \\1(lock:/var/run/ccr.lock;" },
     { "whitelist({\"c\" => {command_line: \"c1\", lock: false}})\n", NULL, NULL, NULL, NULL, NULL,
       NULL, 0, -1, "c=>c1;" },
     { "whitelist[\"extra\"] = \"/bin/true\"\n", NULL, NULL, NULL, NULL, NULL, NULL, 0, -1,
@@ -95,6 +100,9 @@ static const struct ok_case OK[] = {
       "\"lock\": true}}, \"max_body_size\": 2048, \"log_level\": \"warn\"}",
       "j1", "http://h/organizations/o", NULL, "warn", NULL, NULL, 2048, -1,
       "a=>b;/^x(.*)$/=>x \\1;l=>c(lock);" },
+    { "{\"whitelist\": {\"l\": {\"command_line\": \"c\", \"lock\": \"/run/l.pid\"}, "
+      "\"m\": {\"command_line\": \"d\", \"lock\": false}}}",
+      NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, "l=>c(lock:/run/l.pid;m=>d;" },
 };
 
 static void eq_or_null(const char *want, const char *got, const char *what, const char *text)
@@ -165,6 +173,20 @@ static const struct bad_case BAD[] = {
     { "{\"whitelist\": [1]}", "whitelist: expected an object" },
     { "{\"whitelist\": {\"a\": 1}}", "whitelist: no command line for a" },
     { "{\"node_name\": ", "client.rb:1:" },
+    { "allowed_overwritable_env_vars [\"PATH\", \"1X\"]\n",
+      "client.rb:1: allowed_overwritable_env_vars: item 1 is not a variable name" },
+    { "allowed_overwritable_env_vars 'PATH'\n", "allowed_overwritable_env_vars: expected an array" },
+    { "whitelist({\"a\" => {:command_line => \"x\", :lock => 'rel.lock'}})\n",
+      "lock file of 'a' must be an absolute path" },
+    { "whitelist({\"a\" => {:command_line => \"x\", :lock => 1}})\n",
+      "lock must be true, false or a path" },
+    { "lockfile :x\n", "lockfile: expected a quoted string" },
+    { "{\"allowed_overwritable_env_vars\": \"PATH\"}",
+      "allowed_overwritable_env_vars: expected an array of variable names" },
+    { "{\"allowed_overwritable_env_vars\": [\"A-B\"]}",
+      "allowed_overwritable_env_vars: expected an array of variable names" },
+    { "{\"whitelist\": {\"a\": {\"command_line\": \"x\", \"lock\": 3}}}",
+      "lock must be true, false or a path for a" },
 };
 
 Test(client_rbconf, rejected_inputs)
@@ -213,5 +235,44 @@ Test(client_rbconf, load_file_and_missing_file)
     unlink(path);
     cr_expect_eq(pc_rbconf_load(path, &c, err, sizeof err), -1);
     cr_expect(strstr(err, path) != NULL, "%s", err);
+    pc_rbconf_free(&c);
+}
+
+/* The keys of the :lock, env and TLS work: allowed_overwritable_env_vars,
+ * lockfile, file_cache_path, trusted_certs_dir, in both forms. */
+Test(client_rbconf, env_lock_and_tls_keys)
+{
+    static const char *const texts[] = {
+        "allowed_overwritable_env_vars [\"PATH\", :LANG]\nlockfile '/run/l.pid'\n"
+        "file_cache_path \"/var/cache/chef\"\ntrusted_certs_dir '/etc/chef/trusted_certs'\n",
+        "{\"allowed_overwritable_env_vars\": [\"PATH\", \"LANG\"], \"lockfile\": \"/run/l.pid\", "
+        "\"file_cache_path\": \"/var/cache/chef\", "
+        "\"trusted_certs_dir\": \"/etc/chef/trusted_certs\"}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        struct pc_rbconf c;
+        char err[256] = "";
+        cr_assert_eq(pc_rbconf_parse(texts[i], "client.rb", &c, err, sizeof err), 0, "%s", err);
+        cr_assert(json_is_array(c.overwritable_env), "case %zu", i);
+        cr_expect_eq(json_array_size(c.overwritable_env), 2);
+        cr_expect_str_eq(json_string_value(json_array_get(c.overwritable_env, 0)), "PATH");
+        cr_expect_str_eq(json_string_value(json_array_get(c.overwritable_env, 1)), "LANG");
+        cr_expect_str_eq(c.lockfile, "/run/l.pid");
+        cr_expect_str_eq(c.file_cache_path, "/var/cache/chef");
+        cr_expect_str_eq(c.trusted_certs_dir, "/etc/chef/trusted_certs");
+        pc_rbconf_free(&c);
+    }
+    /* nil (or nothing) is "not set": job variables keep their names; an
+     * empty list renames them all */
+    struct pc_rbconf c;
+    char err[256] = "";
+    cr_assert_eq(pc_rbconf_parse("allowed_overwritable_env_vars ['X']\n"
+                                 "allowed_overwritable_env_vars nil\n", "client.rb", &c, err,
+                                 sizeof err), 0, "%s", err);
+    cr_expect_null(c.overwritable_env);
+    pc_rbconf_free(&c);
+    cr_assert_eq(pc_rbconf_parse("allowed_overwritable_env_vars []\n", "client.rb", &c, err,
+                                 sizeof err), 0, "%s", err);
+    cr_expect(json_is_array(c.overwritable_env) && json_array_size(c.overwritable_env) == 0);
     pc_rbconf_free(&c);
 }
