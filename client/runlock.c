@@ -17,7 +17,9 @@ const char *pc_runlock_path(const char *spec, const char *default_path)
 enum pc_runlock_result pc_runlock_take(const char *path, int *fd, char *why, size_t cap)
 {
     *fd = -1;
-    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    /* O_NOFOLLOW: a symlink planted at the lock path must not make a root
+     * client create or lock a file elsewhere. */
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
     if (f < 0) {
         if (errno == ENOENT)
             return PC_RUNLOCK_NO_DIR;

@@ -97,3 +97,17 @@ Test(client_runlock, missing_dir_and_errors)
     cr_expect_eq(pc_runlock_take("/dev/null/x.lock", &fd, why, sizeof why), PC_RUNLOCK_ERROR);
     cr_expect(strstr(why, "/dev/null/x.lock") != NULL, "%s", why);
 }
+
+/* A symlink at the lock path is refused, and its target is not created. */
+Test(client_runlock, symlink_refused)
+{
+    char target[160];
+    snprintf(target, sizeof target, "%s/elsewhere", dir);
+    cr_assert_eq(symlink(target, path), 0);
+    char why[256] = "";
+    int fd = -1;
+    cr_expect_eq(pc_runlock_take(path, &fd, why, sizeof why), PC_RUNLOCK_ERROR);
+    cr_expect_eq(fd, -1);
+    cr_expect(strstr(why, path) != NULL, "%s", why);
+    cr_expect_neq(access(target, F_OK), 0, "the symlink's target must not be created");
+}
