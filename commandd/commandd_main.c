@@ -36,6 +36,7 @@
 #define ROUTER_SNDHWM 64       /* per node connection */
 #define ROUTER_RCVHWM 100
 #define PACE_MS 10             /* a busy loop turns at most every PACE_MS: batches, not wakeups */
+#define JOBQ_RETRY_MS 2         /* node replies queued for a busy job process are retried this often */
 #define HB_FLUSH_MS 20         /* heartbeats go to heartbeatd in batches this often */
 
 /* Many node connections need many descriptors. */
@@ -190,6 +191,8 @@ static int run(struct commandd *c, struct zap_server *zap)
         int64_t due = sess_next_due_at(c->sessions);
         if (due >= 0 && due < wake)
             wake = due;
+        if (jobsocks_queued(c->jobs) && now + JOBQ_RETRY_MS < wake)
+            wake = now + JOBQ_RETRY_MS;
         long timeout = wake > now ? (long)(wake - now) : 0;
         zmq_pollitem_t items[4] = {
             { .socket = c->router, .events = ZMQ_POLLIN },
@@ -216,6 +219,7 @@ static int run(struct commandd *c, struct zap_server *zap)
             drain_bus(c, c->commands, true);
 
         now = time_now_ms();
+        jobsocks_pump(c->jobs, now);
         if (now >= next_hb_flush) {
             inbound_flush_heartbeats(c);
             next_hb_flush = now + HB_FLUSH_MS;
