@@ -213,10 +213,16 @@ static int run(struct commandd *c, struct zap_server *zap)
         if (items[2].revents & ZMQ_POLLIN)
             drain_bus(c, c->events, false);
         int handled = 0;
+        uint64_t job_replies = c->st.job_replies;
         if (items[0].revents & ZMQ_POLLIN)
             handled += inbound_drain(c, ROUTER_BATCH);
-        if (items[1].revents & ZMQ_POLLIN)
+        /* job traffic (node replies to a job, commands to nodes) is never
+         * paced: each pace is latency on a job's critical path */
+        bool job_traffic = c->st.job_replies != job_replies;
+        if (items[1].revents & ZMQ_POLLIN) {
             drain_bus(c, c->commands, true);
+            job_traffic = true;
+        }
 
         now = time_now_ms();
         jobsocks_pump(c->jobs, now);
@@ -240,7 +246,7 @@ static int run(struct commandd *c, struct zap_server *zap)
             log_stats(c, zap);
             next_stats = now + STATS_MS;
         }
-        if (handled > 0 && handled < ROUTER_BATCH) {
+        if (handled > 0 && handled < ROUTER_BATCH && !job_traffic) {
             /* busy but not saturated: let messages gather for a few ms so
              * that each turn handles a batch (an idle server still answers
              * the first message at once) */

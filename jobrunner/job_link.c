@@ -122,6 +122,50 @@ int job_link_write(int fd, const json_t *msg)
     return 0;
 }
 
+int job_link_write_lines(int fd, const json_t *msgs)
+{
+    size_t n = json_array_size(msgs), len = 0, cap = 0;
+    if (n == 0)
+        return 0;
+    char *buf = NULL;
+    int rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t l;
+        char *line = line_of(json_array_get(msgs, i), &l);
+        if (!line)
+            goto out;
+        if (len + l > cap) {
+            size_t c = cap ? cap : 4096;
+            while (c < len + l)
+                c *= 2;
+            char *b = realloc(buf, c);
+            if (!b) {
+                free(line);
+                goto out;
+            }
+            buf = b;
+            cap = c;
+        }
+        memcpy(buf + len, line, l);
+        len += l;
+        free(line);
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    rc = 0;
+out:
+    free(buf);
+    return rc;
+}
+
 int job_link_write_nonblock(int fd, const json_t *msg)
 {
     size_t len;

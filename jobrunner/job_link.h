@@ -45,6 +45,10 @@ json_t *job_link_event(json_t *event); /* steals event */
 
 /* Writes msg as one line to a blocking fd, the whole of it. 0 or -1. */
 int job_link_write(int fd, const json_t *msg);
+/* Writes every element of the array msgs as a line, in order, with one
+ * send for all of them (a burst of node replies: one write, not one per
+ * transition). 0 or -1. */
+int job_link_write_lines(int fd, const json_t *msgs);
 /* Same without waiting (MSG_DONTWAIT): -1 when the line did not fit at
  * once; the stream may then hold part of it, so the caller must give up
  * on the peer (jobrunner only ever sends one tiny `abort`). */
