@@ -36,6 +36,7 @@
 #define ROUTER_SNDHWM 64       /* per node connection */
 #define ROUTER_RCVHWM 100
 #define PACE_MS 10             /* a busy loop turns at most every PACE_MS: batches, not wakeups */
+#define JOBQ_RETRY_MS 2         /* node replies queued for a busy job process are retried this often */
 #define HB_FLUSH_MS 20         /* heartbeats go to heartbeatd in batches this often */
 
 /* Many node connections need many descriptors. */
@@ -190,6 +191,8 @@ static int run(struct commandd *c, struct zap_server *zap)
         int64_t due = sess_next_due_at(c->sessions);
         if (due >= 0 && due < wake)
             wake = due;
+        if (jobsocks_queued(c->jobs) && now + JOBQ_RETRY_MS < wake)
+            wake = now + JOBQ_RETRY_MS;
         long timeout = wake > now ? (long)(wake - now) : 0;
         zmq_pollitem_t items[4] = {
             { .socket = c->router, .events = ZMQ_POLLIN },
@@ -210,12 +213,19 @@ static int run(struct commandd *c, struct zap_server *zap)
         if (items[2].revents & ZMQ_POLLIN)
             drain_bus(c, c->events, false);
         int handled = 0;
+        uint64_t job_replies = c->st.job_replies;
         if (items[0].revents & ZMQ_POLLIN)
             handled += inbound_drain(c, ROUTER_BATCH);
-        if (items[1].revents & ZMQ_POLLIN)
+        /* job traffic (node replies to a job, commands to nodes) is never
+         * paced: each pace is latency on a job's critical path */
+        bool job_traffic = c->st.job_replies != job_replies;
+        if (items[1].revents & ZMQ_POLLIN) {
             drain_bus(c, c->commands, true);
+            job_traffic = true;
+        }
 
         now = time_now_ms();
+        jobsocks_pump(c->jobs, now);
         if (now >= next_hb_flush) {
             inbound_flush_heartbeats(c);
             next_hb_flush = now + HB_FLUSH_MS;
@@ -236,7 +246,7 @@ static int run(struct commandd *c, struct zap_server *zap)
             log_stats(c, zap);
             next_stats = now + STATS_MS;
         }
-        if (handled > 0 && handled < ROUTER_BATCH) {
+        if (handled > 0 && handled < ROUTER_BATCH && !job_traffic) {
             /* busy but not saturated: let messages gather for a few ms so
              * that each turn handles a batch (an idle server still answers
              * the first message at once) */

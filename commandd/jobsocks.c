@@ -8,12 +8,15 @@
 #include <sys/stat.h>
 
 #include "commandd/keymap.h"
+#include "commandd/overflow.h"
 #include "shared/bus.h"
 #include "shared/log.h"
 #include "shared/wire.h"
 
 #define MAX_ENTRIES 20000
+#ifndef JOB_SENDBUF /* overridable (-DJOB_SENDBUF=64) to exercise the overflow queue */
 #define JOB_SENDBUF 8192 /* nng maximum: a 1,000-node job answers commit in one burst */
+#endif
 
 struct jobsock {
     nng_socket sock;
@@ -21,12 +24,19 @@ struct jobsock {
     bool exists;
     int64_t checked_ms;
     int64_t used_ms;
+    /* Replies the PUSH did not take at once (its JOB_SENDBUF was full),
+     * in arrival order; later replies queue behind them. */
+    struct overflow q;
+    size_t q_peak;        /* deepest the queue got since it was last empty */
+    uint64_t q_dropped;   /* refused by the queue's bounds since then */
+    char job_id[WIRE_JOB_ID_MAX + 1];
 };
 
 struct jobsocks {
     const struct pushy_config *cfg;
     struct keymap *map;
     size_t n_open;
+    size_t n_queued; /* entries with a non-empty overflow queue */
 };
 
 struct jobsocks *jobsocks_new(const struct pushy_config *cfg)
@@ -43,8 +53,21 @@ struct jobsocks *jobsocks_new(const struct pushy_config *cfg)
     return j;
 }
 
+/* Forgets what waits for a job process that is gone (logged). */
+static void drop_queue(struct jobsocks *j, struct jobsock *e)
+{
+    if (overflow_empty(&e->q))
+        return;
+    LOG_WARN("job %s: job process gone with %zu node repl%s still queued; dropped", e->job_id,
+             overflow_count(&e->q), overflow_count(&e->q) == 1 ? "y" : "ies");
+    overflow_free(&e->q);
+    overflow_init(&e->q, 0, 0);
+    j->n_queued--;
+}
+
 static void close_sock(struct jobsocks *j, struct jobsock *e)
 {
+    drop_queue(j, e);
     if (!e->open)
         return;
     nng_close(e->sock);
@@ -64,9 +87,10 @@ static int sweep_one(void *ctx, const void *key, size_t len, void *val)
     struct sweep_ctx *s = ctx;
     struct jobsock *e = val;
     int64_t last = e->used_ms > e->checked_ms ? e->used_ms : e->checked_ms;
-    if (!s->all && s->now - last < JOBSOCK_IDLE_MS)
+    if (!s->all && (s->now - last < JOBSOCK_IDLE_MS || !overflow_empty(&e->q)))
         return 0;
     close_sock(s->j, e);
+    overflow_free(&e->q);
     free(e);
     return 1;
 }
@@ -105,6 +129,8 @@ static struct jobsock *entry(struct jobsocks *j, const char *job_id, int64_t now
     if (!e)
         return NULL;
     e->checked_ms = INT64_MIN / 2;
+    overflow_init(&e->q, 0, 0);
+    snprintf(e->job_id, sizeof e->job_id, "%s", job_id);
     if (keymap_put(j->map, job_id, strlen(job_id), e) != 0) {
         free(e);
         return NULL;
@@ -161,6 +187,53 @@ static int dial(struct jobsocks *j, struct jobsock *e, const char *job_id)
     return 0;
 }
 
+/* Hands the queue's head messages to the PUSH until it refuses one.
+ * Returns how many were sent. */
+static size_t pump_one(struct jobsocks *j, struct jobsock *e)
+{
+    size_t sent = 0;
+    const struct overflow_item *it;
+    while (e->open && (it = overflow_peek(&e->q)) != NULL) {
+        int rv = nng_send(e->sock, it->data, it->len, NNG_FLAG_NONBLOCK);
+        if (rv == NNG_EAGAIN)
+            break;
+        if (rv != 0)
+            LOG_WARN("job %s: node reply not sent: %s", e->job_id, nng_strerror(rv));
+        overflow_pop(&e->q);
+        sent++;
+    }
+    if (sent && overflow_empty(&e->q)) {
+        j->n_queued--;
+        LOG_INFO("job %s: overflow queue drained (peak %zu node replies%s)", e->job_id,
+                 e->q_peak, e->q_dropped ? "; some were dropped, see above" : "");
+        e->q_peak = 0;
+        e->q_dropped = 0;
+    }
+    return sent;
+}
+
+/* Queues text (takes it) behind what already waits for e. */
+static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text, size_t len)
+{
+    bool was_empty = overflow_empty(&e->q);
+    if (overflow_push(&e->q, text, len) != 0) {
+        free(text);
+        if (e->q_dropped++ == 0)
+            LOG_ERROR("job %s: overflow queue full (%zu node replies, %zu bytes); node reply "
+                      "dropped (further drops for this burst are counted, not logged)",
+                      e->job_id, overflow_count(&e->q), overflow_bytes(&e->q));
+        return JOBSOCK_BUSY;
+    }
+    if (was_empty) {
+        j->n_queued++;
+        LOG_INFO("job %s: job process is not keeping up; node replies queued in commandd",
+                 e->job_id);
+    }
+    if (overflow_count(&e->q) > e->q_peak)
+        e->q_peak = overflow_count(&e->q);
+    return JOBSOCK_SENT;
+}
+
 enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
                               int64_t now_ms)
 {
@@ -176,9 +249,56 @@ enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json
         return JOBSOCK_NO_JOB;
     }
     e->used_ms = now_ms;
-    if (bus_send_json(e->sock, msg, NNG_FLAG_NONBLOCK) != 0) {
-        LOG_WARN("job %s: job process is not keeping up; node reply dropped", job_id);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    if (!text) {
+        LOG_ERROR("job %s: out of memory serializing a node reply; dropped", job_id);
+        return JOBSOCK_BUSY;
+    }
+    size_t len = strlen(text);
+    /* Order: nothing overtakes what already waits. */
+    if (!overflow_empty(&e->q) && (pump_one(j, e), !overflow_empty(&e->q)))
+        return enqueue(j, e, text, len);
+    int rv = nng_send(e->sock, text, len, NNG_FLAG_NONBLOCK);
+    if (rv == NNG_EAGAIN)
+        return enqueue(j, e, text, len);
+    free(text);
+    if (rv != 0) {
+        LOG_WARN("job %s: node reply not sent: %s", job_id, nng_strerror(rv));
         return JOBSOCK_BUSY;
     }
     return JOBSOCK_SENT;
+}
+
+struct pump_ctx {
+    struct jobsocks *j;
+    int64_t now;
+    size_t sent;
+};
+
+static int pump_visit(void *ctx, const void *key, size_t len, void *val)
+{
+    (void)key, (void)len;
+    struct pump_ctx *p = ctx;
+    struct jobsock *e = val;
+    if (overflow_empty(&e->q))
+        return 0;
+    /* a job process that ended drops what waits for it (check logs it) */
+    if (p->now - e->checked_ms >= JOBSOCK_CHECK_MS && !check(p->j, e, e->job_id, p->now))
+        return 0;
+    p->sent += pump_one(p->j, e);
+    return 0;
+}
+
+size_t jobsocks_pump(struct jobsocks *j, int64_t now_ms)
+{
+    if (j->n_queued == 0)
+        return 0;
+    struct pump_ctx p = { .j = j, .now = now_ms };
+    keymap_sweep(j->map, pump_visit, &p);
+    return p.sent;
+}
+
+bool jobsocks_queued(const struct jobsocks *j)
+{
+    return j->n_queued > 0;
 }

@@ -22,8 +22,12 @@ struct jobsocks;
 struct jobsocks *jobsocks_new(const struct pushy_config *cfg);
 void jobsocks_free(struct jobsocks *j);
 
-/* Sends msg to job_id's process (non-blocking). JOBSOCK_NO_JOB when there
- * is no such process, JOBSOCK_BUSY when it is not keeping up (dropped). */
+/* Sends msg to job_id's process (non-blocking). What the process's PUSH
+ * does not take at once (a reply burst over its send buffer) waits in a
+ * bounded per-job overflow queue (commandd/overflow.h) and goes out, in
+ * order, from jobsocks_pump. JOBSOCK_NO_JOB when there is no such process,
+ * JOBSOCK_BUSY when the reply was dropped (queue full, out of memory;
+ * logged). */
 enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
                               int64_t now_ms);
 /* Whether job_id's process exists (its socket file; checked at most once
@@ -32,5 +36,11 @@ bool jobsocks_exists(struct jobsocks *j, const char *job_id, int64_t now_ms);
 /* Closes connections idle for JOBSOCK_IDLE_MS and forgets old checks. */
 void jobsocks_sweep(struct jobsocks *j, int64_t now_ms);
 size_t jobsocks_open_count(const struct jobsocks *j);
+/* Retries the queued replies of every job (call every loop turn); returns
+ * how many went out. */
+size_t jobsocks_pump(struct jobsocks *j, int64_t now_ms);
+/* Whether replies wait in some overflow queue (the loop should then wake
+ * up soon to pump them). */
+bool jobsocks_queued(const struct jobsocks *j);
 
 #endif

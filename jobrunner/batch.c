@@ -28,6 +28,7 @@ void batch_clear(struct batch *b)
     json_array_clear(b->outputs);
     b->first_ms = 0;
     b->seq = 0;
+    b->urgent = false;
 }
 
 void batch_free(struct batch *b)
@@ -86,6 +87,8 @@ int batch_add_job(struct batch *b, const char *job_id, enum job_state status, in
     u->status = status;
     u->at_us = at_us;
     u->seq = b->seq++;
+    if (job_state_is_terminal(status))
+        b->urgent = true; /* clients poll for this one: no batching delay */
     return 0;
 }
 
@@ -137,7 +140,7 @@ int64_t batch_due_ms(const struct batch *b)
 {
     if (batch_empty(b))
         return -1;
-    if (batch_updates(b) >= BATCH_MAX_UPDATES)
+    if (b->urgent || batch_updates(b) >= BATCH_MAX_UPDATES)
         return b->first_ms;
     return b->first_ms + BATCH_MAX_DELAY_MS;
 }

@@ -1,7 +1,9 @@
 /* Batched persistence of job transitions. Job processes report every
  * transition to jobrunner; jobrunner collects them here and writes them
  * in one transaction per batch: when BATCH_MAX_UPDATES are pending, when
- * the oldest has waited BATCH_MAX_DELAY_MS, or when a caller forces it.
+ * the oldest has waited BATCH_MAX_DELAY_MS, at once when a job reached a
+ * terminal state (what a client polling the job waits for), or when a
+ * caller forces it.
  * Several updates of one job or one node in a batch collapse to the last
  * (the transaction is atomic, so nobody could have seen the others).
  * Events wait in the batch too and are published after the commit, so a
@@ -48,6 +50,7 @@ struct batch {
                                 {"job_id","node","stdout","stderr" (base64),
                                  "stdout_truncated","stderr_truncated"} */
     int64_t first_ms;        /* when the batch became non-empty */
+    bool urgent;             /* holds a terminal job state: due at once */
     size_t seq;
 };
 
@@ -67,7 +70,7 @@ int batch_add_output(struct batch *b, json_t *output, int64_t now_ms); /* borrow
 bool batch_empty(const struct batch *b);
 size_t batch_updates(const struct batch *b); /* job + node updates pending */
 /* When the batch must be written: -1 when empty, else first_ms + max delay
- * (or first_ms when already full). */
+ * (or first_ms when already full or holding a terminal job state). */
 int64_t batch_due_ms(const struct batch *b);
 bool batch_should_flush(const struct batch *b, int64_t now_ms);
 

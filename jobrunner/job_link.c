@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "shared/wire.h"
+
 void line_buf_init(struct line_buf *lb)
 {
     memset(lb, 0, sizeof *lb);
@@ -84,8 +86,83 @@ json_t *job_link_event(json_t *event)
     return json_pack("{s:s, s:o}", "type", "event", "event", event);
 }
 
+/* The node_state line, formatted without jansson (the most frequent
+ * report: one per node transition). Node names and states are plain
+ * names (wire_valid_name), so nothing needs escaping; anything else goes
+ * through json_dumps. Returns the malloc'd line or NULL (use jansson). */
+static char *node_state_line(const json_t *msg, size_t *len)
+{
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    const char *node = json_string_value(json_object_get(msg, "node"));
+    const char *status = json_string_value(json_object_get(msg, "status"));
+    json_t *at = json_object_get(msg, "at_us");
+    if (!type || strcmp(type, "node_state") || !node || !status || !json_is_integer(at) ||
+        json_object_size(msg) != 4 || !wire_valid_name(node, strlen(node)) ||
+        !wire_valid_name(status, strlen(status)))
+        return NULL;
+    size_t cap = strlen(node) + strlen(status) + 96;
+    char *line = malloc(cap);
+    if (!line)
+        return NULL;
+    int n = snprintf(line, cap, JOB_LINK_NODE_STATE_FMT "\n", node, status,
+                     (long long)json_integer_value(at));
+    if (n < 0 || (size_t)n >= cap) {
+        free(line);
+        return NULL;
+    }
+    *len = (size_t)n;
+    return line;
+}
+
+int job_link_parse_node_state(const char *line, size_t len, char *node, size_t node_cap,
+                              char *status, size_t status_cap, int64_t *at_us)
+{
+    static const char p1[] = "{\"type\":\"node_state\",\"node\":\"";
+    static const char p2[] = "\",\"status\":\"";
+    static const char p3[] = "\",\"at_us\":";
+    const char *s = line, *end = line + len;
+    const char *parts[2][2] = { { p1, p2 }, { p2, p3 } };
+    char *outs[2] = { node, status };
+    size_t caps[2] = { node_cap, status_cap };
+    for (int k = 0; k < 2; k++) {
+        size_t pl = strlen(parts[k][0]);
+        if (k == 0 && ((size_t)(end - s) < pl || memcmp(s, parts[k][0], pl)))
+            return -1;
+        if (k == 0)
+            s += pl;
+        const char *q = memchr(s, '"', (size_t)(end - s));
+        if (!q || q == s || (size_t)(q - s) >= caps[k] || !wire_valid_name(s, (size_t)(q - s)))
+            return -1;
+        memcpy(outs[k], s, (size_t)(q - s));
+        outs[k][q - s] = '\0';
+        size_t nl = strlen(parts[k][1]);
+        if ((size_t)(end - q) < nl || memcmp(q, parts[k][1], nl))
+            return -1;
+        s = q + nl;
+    }
+    /* at_us: digits (optionally negative), then the closing brace */
+    bool neg = s < end && *s == '-';
+    if (neg)
+        s++;
+    int64_t v = 0;
+    const char *digits = s;
+    while (s < end && *s >= '0' && *s <= '9') {
+        if (v > (INT64_MAX - (*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (*s - '0');
+        s++;
+    }
+    if (s == digits || s + 1 != end || *s != '}')
+        return -1;
+    *at_us = neg ? -v : v;
+    return 0;
+}
+
 static char *line_of(const json_t *msg, size_t *len)
 {
+    char *fast = node_state_line(msg, len);
+    if (fast)
+        return fast;
     char *text = json_dumps(msg, JSON_COMPACT);
     if (!text)
         return NULL;
@@ -120,6 +197,50 @@ int job_link_write(int fd, const json_t *msg)
     }
     free(line);
     return 0;
+}
+
+int job_link_write_lines(int fd, const json_t *msgs)
+{
+    size_t n = json_array_size(msgs), len = 0, cap = 0;
+    if (n == 0)
+        return 0;
+    char *buf = NULL;
+    int rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t l;
+        char *line = line_of(json_array_get(msgs, i), &l);
+        if (!line)
+            goto out;
+        if (len + l > cap) {
+            size_t c = cap ? cap : 4096;
+            while (c < len + l)
+                c *= 2;
+            char *b = realloc(buf, c);
+            if (!b) {
+                free(line);
+                goto out;
+            }
+            buf = b;
+            cap = c;
+        }
+        memcpy(buf + len, line, l);
+        len += l;
+        free(line);
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    rc = 0;
+out:
+    free(buf);
+    return rc;
 }
 
 int job_link_write_nonblock(int fd, const json_t *msg)

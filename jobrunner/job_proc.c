@@ -134,15 +134,15 @@ static void send_kind(struct jp *p, enum job_send_kind k)
     }
 }
 
-/* Executes what the last input did: reports first (jobrunner must know
- * the job started before any node hears of it), then the node commands.
- * -1 when jobrunner is gone or out of memory: the process must end. */
-static int execute(struct jp *p)
+/* Collects what the last input did into the outbox (nothing is written
+ * yet: a burst of replies goes out with one flush). -1 when out of memory. */
+static int collect(struct jp *p)
 {
     size_t n;
     const struct job_action *acts = job_fsm_actions(p->fsm, &n);
     if (n == 0)
         return 0;
+    size_t first_event = json_array_size(p->out.events);
     int rc = job_outbox_add(&p->out, &p->ctx, acts, n, time_wall_us());
     job_fsm_clear_actions(p->fsm);
     if (rc) {
@@ -150,30 +150,39 @@ static int execute(struct jp *p)
         return -1;
     }
     if (p->reason[0]) {
-        size_t i;
-        json_t *ev;
-        json_array_foreach(p->out.events, i, ev) {
+        /* only the events of this input */
+        for (size_t i = first_event; i < json_array_size(p->out.events); i++) {
+            json_t *ev = json_array_get(p->out.events, i);
             const char *node = json_string_value(json_object_get(ev, "node"));
             const char *name = json_string_value(json_object_get(ev, "event"));
             if (node && name && !strcmp(node, p->reason_node) &&
                 (!strcmp(name, "quorum_vote") || !strcmp(name, "run_complete")))
                 json_object_set_new(ev, "reason", json_string(p->reason));
         }
-        p->reason[0] = p->reason_node[0] = '\0';
     }
-    size_t i;
-    json_t *r;
-    json_array_foreach(p->out.reports, i, r) {
-        if (job_link_write(p->link, r)) {
-            LOG_ERROR("job=%s: jobrunner link: %s", p->spec->job_id, strerror(errno));
-            return -1;
-        }
+    p->reason[0] = p->reason_node[0] = '\0';
+    return 0;
+}
+
+/* Executes what the collected inputs did: reports first (jobrunner must
+ * know the job started before any node hears of it), all in one write,
+ * then the node commands. -1 when jobrunner is gone: the process must end. */
+static int flush(struct jp *p)
+{
+    if (job_link_write_lines(p->link, p->out.reports)) {
+        LOG_ERROR("job=%s: jobrunner link: %s", p->spec->job_id, strerror(errno));
+        return -1;
     }
     send_kind(p, JOB_SEND_COMMIT);
     send_kind(p, JOB_SEND_RUN);
     send_kind(p, JOB_SEND_ABORT);
     job_outbox_clear(&p->out);
     return 0;
+}
+
+static int execute(struct jp *p)
+{
+    return collect(p) || flush(p) ? -1 : 0;
 }
 
 /* ---- input ---- */
@@ -259,13 +268,13 @@ static int drain(struct jp *p, nng_socket s, void (*fn)(struct jp *, json_t *))
     for (int i = 0; i < MAX_MSGS_PER_WAKE; i++) {
         json_t *m = bus_recv_json(s, NNG_FLAG_NONBLOCK);
         if (!m)
-            return 0;
+            break;
         fn(p, m);
         json_decref(m);
-        if (execute(p))
+        if (collect(p))
             return -1;
     }
-    return 0;
+    return flush(p);
 }
 
 /* Lines from jobrunner; -1 when it is gone. */

@@ -16,6 +16,21 @@
 int jr_apply_report(struct jobrunner *jr, struct jr_child *c, const char *line, size_t len,
                     int64_t now_ms)
 {
+    /* The most frequent report, read without jansson. */
+    char node_name[WIRE_NAME_MAX + 1], node_status[32];
+    int64_t node_at;
+    if (job_link_parse_node_state(line, len, node_name, sizeof node_name, node_status,
+                                  sizeof node_status, &node_at) == 0) {
+        int st = job_node_state_from_name(node_status);
+        if (st < 0 || batch_add_node(&jr->batch, c->job_id, node_name, (enum job_node_state)st,
+                                     node_at, now_ms)) {
+            LOG_ERROR("job=%s node=%s: node_state %s not recorded", c->job_id, node_name,
+                      node_status);
+            return -1;
+        }
+        LOG_DEBUG("job=%s node=%s status=%s", c->job_id, node_name, node_status);
+        return 0;
+    }
     json_error_t e;
     json_t *m = json_loadb(line, len, 0, &e);
     const char *type = json_string_value(json_object_get(m, "type"));

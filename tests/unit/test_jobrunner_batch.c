@@ -45,6 +45,19 @@ Test(batch, due_at_once_when_full)
     cr_assert(batch_should_flush(&b, 5000), "500 updates are written without waiting");
 }
 
+Test(batch, a_terminal_job_state_is_due_at_once)
+{
+    cr_assert_eq(batch_add_node(&b, J1, "n1", JOB_NODE_SUCCEEDED, 1, 1000), 0);
+    cr_assert_eq(batch_add_job(&b, J1, JOB_STATE_RUNNING, 2, 1005), 0);
+    cr_assert_not(batch_should_flush(&b, 1005), "a running job waits for the batch delay");
+    cr_assert_eq(batch_add_job(&b, J1, JOB_STATE_COMPLETE, 3, 1010), 0);
+    cr_assert_eq(batch_due_ms(&b), 1000, "complete: written with what is pending, now");
+    cr_assert(batch_should_flush(&b, 1010));
+    batch_clear(&b);
+    cr_assert_eq(batch_add_job(&b, J2, JOB_STATE_VOTING, 4, 2000), 0);
+    cr_assert_eq(batch_due_ms(&b), 2000 + BATCH_MAX_DELAY_MS, "clear forgets the urgency");
+}
+
 Test(batch, events_alone_make_a_batch_due)
 {
     json_t *ev = json_pack("{s:s}", "event", "quorum_vote");
