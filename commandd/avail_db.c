@@ -40,6 +40,10 @@ int avail_flush(struct db *db, struct sessions *t)
                         "FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::text[]) "
                         "  AS u(org_id, name, avail, inc) "
                         "JOIN orgs o ON o.id = u.org_id "
+                        /* The same row order as heartbeatd's status batch
+                         * (heartbeatd/persist.c): two batches locking rows
+                         * in different orders deadlock. */
+                        "ORDER BY u.org_id, u.name COLLATE \"C\" "
                         "ON CONFLICT (org_id, name) DO UPDATE SET "
                         "  availability = EXCLUDED.availability, "
                         "  incarnation_id = coalesce(EXCLUDED.incarnation_id, nodes.incarnation_id)",

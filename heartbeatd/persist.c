@@ -71,6 +71,10 @@ int persist_flush(struct db *db, struct tracker *t)
                         "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
                         "  $5::bigint[]) AS u(org, node, status, at, heard) "
                         "JOIN orgs o ON o.name = u.org "
+                        /* The same row order as commandd's availability
+                         * batch (avail_db.c): two batches locking rows in
+                         * different orders deadlock. */
+                        "ORDER BY o.id, u.node COLLATE \"C\" "
                         "ON CONFLICT (org_id, name) DO UPDATE SET status = EXCLUDED.status, "
                         "  updated_at = EXCLUDED.updated_at, "
                         "  last_heard_at = coalesce(EXCLUDED.last_heard_at, nodes.last_heard_at)",
