@@ -13,6 +13,7 @@
 #include "apid/api.h"
 #include "apid/dbconn.h"
 #include "apid/http.h"
+#include "apid/key_cache.h"
 #include "apid/metrics.h"
 #include "apid/routes.h"
 #include "apid/sse.h"
@@ -77,6 +78,8 @@ int main(int argc, char **argv)
         labels[i] = api_routes[i].pattern;
     metrics_init(labels, nlabels);
     api_db_setup(&cfg);
+    if (key_cache_init(KEY_CACHE_DEFAULT_CAPACITY))
+        LOG_WARN("key cache: out of memory; public keys are decoded on every request");
 
     int rc = 1;
     struct MHD_Daemon *httpd = NULL;
@@ -116,6 +119,7 @@ out:
     sse_hub_stop(); /* event streams end before the daemon stops */
     http_stop(httpd);
     api_db_close_all();
+    key_cache_shutdown();
     nng_close(server.jobrunner);
     nng_close(server.node_events);
     nng_close(server.job_events);
