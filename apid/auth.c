@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "apid/auth_cache.h"
 #include "apid/identity.h"
 #include "apid/key_cache.h"
 #include "apid/metrics.h"
@@ -98,7 +99,7 @@ int auth_authenticate(struct api_request *req, struct api_reply *reply)
         goto out;
     }
     bool found;
-    enum api_db_status dst = identity_org_id(req->org, req->org_id, &found);
+    enum api_db_status dst = auth_cache_org_id(req->org, req->org_id, &found);
     if (dst != API_DB_OK) {
         auth_reply_db_error(reply, dst);
         goto out;
@@ -107,7 +108,7 @@ int auth_authenticate(struct api_request *req, struct api_reply *reply)
         api_reply_error(reply, 404, "organization '%s' does not exist.", req->org);
         goto out;
     }
-    dst = identity_actor_candidates(req->org_id, user, &cands);
+    dst = auth_cache_actor_candidates(req->org_id, user, &cands);
     if (dst != API_DB_OK) {
         auth_reply_db_error(reply, dst);
         goto out;
@@ -168,7 +169,7 @@ int auth_authorize(struct api_request *req, struct api_reply *reply)
     bool is_client = req->actor.kind == API_ACTOR_CLIENT;
     /* A client asking for its own config needs no group lookup. */
     if (!(route->perm == API_PERM_CONFIG && is_client)) {
-        enum api_db_status st = identity_groups(req->org_id, req->actor.kind, req->actor.name,
+        enum api_db_status st = auth_cache_groups(req->org_id, req->actor.kind, req->actor.name,
                                                 &req->actor.groups);
         if (st != API_DB_OK) {
             auth_reply_db_error(reply, st);
