@@ -44,10 +44,10 @@ pg_pids() { # the embedded postgres and its backends
     [ -n "$pm" ] && { echo "$pm"; pgrep -P "$pm"; }
 }
 {
-    echo "$N simulated nodes connected; \`GET jobs/ID\` of a complete job of $N nodes; $S s per row after a 1 s warm-up; apid default settings; load generator on the same 2 cores. CPU columns: percent of one core used during the row by apid, by the embedded PostgreSQL (all its processes) and by the load generator (apiload); 200 % is the whole machine."
+    echo "$N simulated nodes connected; \`GET jobs/ID\` of a complete job of $N nodes; $S s per row after a 1 s warm-up; apid default settings; load generator on the same 2 cores. CPU columns: percent of one core used during the row by apid, by the embedded PostgreSQL (all its processes) and by the load generator (apiload); 200 % is the whole machine. Server CPU per request: (apid + postgres CPU time) / requests, which the other load on the machine disturbs less than requests/s."
     echo
-    echo "| request | connections | requests/s | p50 ms | p99 ms | failed | apid CPU % | postgres CPU % | apiload CPU % |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| request | connections | requests/s | p50 ms | p99 ms | failed | apid CPU % | postgres CPU % | apiload CPU % | server CPU µs/request |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
 } > "$out"
 rc=0
 TIMEFORMAT="%U %S"
@@ -70,7 +70,8 @@ for path in "/pushy/jobs/$JOB" /pushy/node_states; do
         apid_cpu=$(cpu_share "$T/apid.before" "$T/apid.after" "$seconds")
         pg_cpu=$(cpu_share "$T/pg.before" "$T/pg.after" "$seconds")
         gen_cpu=$(awk -v s="$seconds" '{ printf "%.0f", 100 * ($1 + $2) / s }' "$T/load.time")
-        echo "| GET ${path/$JOB/ID} | $c | **$rps** | $p50_ms | $p99_ms | $failed | $apid_cpu | $pg_cpu | $gen_cpu |" >> "$out"
+        per_req=$(awk -v a="$apid_cpu" -v p="$pg_cpu" -v r="$rps" 'BEGIN { printf "%.0f", r > 0 ? (a + p) * 10000 / r : 0 }')
+        echo "| GET ${path/$JOB/ID} | $c | **$rps** | $p50_ms | $p99_ms | $failed | $apid_cpu | $pg_cpu | $gen_cpu | $per_req |" >> "$out"
     done
 done
 cat "$out"
