@@ -70,7 +70,7 @@ for path in "/pushy/jobs/$JOB" /pushy/node_states; do
         apid_cpu=$(cpu_share "$T/apid.before" "$T/apid.after" "$seconds")
         pg_cpu=$(cpu_share "$T/pg.before" "$T/pg.after" "$seconds")
         gen_cpu=$(awk -v s="$seconds" '{ printf "%.0f", 100 * ($1 + $2) / s }' "$T/load.time")
-        per_req=$(awk -v a="$apid_cpu" -v p="$pg_cpu" -v r="$rps" 'BEGIN { printf "%.0f", r > 0 ? (a + p) * 10000 / r : 0 }')
+        per_req=$(awk -v a="$apid_cpu" -v p="$pg_cpu" -v r="$rps" 'BEGIN { printf "%.0f", (r > 0 ? (a + p) * 10000 / r : 0) }')
         echo "| GET ${path/$JOB/ID} | $c | **$rps** | $p50_ms | $p99_ms | $failed | $apid_cpu | $pg_cpu | $gen_cpu | $per_req |" >> "$out"
     done
 done
