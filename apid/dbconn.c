@@ -11,7 +11,8 @@
 struct db_slot {
     struct db db;
     struct db_slot *next;
-    struct stmt_cache stmts;  /* what is prepared on db.conn */
+    struct stmt_cache stmts;  /* what is prepared on stmts_conn */
+    PGconn *stmts_conn;
 };
 
 static const struct pushy_config *g_cfg;
@@ -45,6 +46,10 @@ static PGresult *run(struct db_slot *s, const char *what, const char *sql, int n
                      const char *const *params)
 {
     PGconn *c = s->db.conn;
+    if (c != s->stmts_conn) { /* another connection: nothing is prepared on it */
+        stmt_cache_reset(&s->stmts);
+        s->stmts_conn = c;
+    }
     const char *name = stmt_cache_find(&s->stmts, sql);
     if (!name && (name = stmt_cache_add(&s->stmts, sql)) != NULL) {
         PGresult *pr = PQprepare(c, name, sql, nparams, NULL);
@@ -53,13 +58,28 @@ static PGresult *run(struct db_slot *s, const char *what, const char *sql, int n
         if (!ok) {
             stmt_cache_remove(&s->stmts, sql);
             name = NULL;
+            if (PQstatus(c) != CONNECTION_OK) {
+                /* Broken: let api_db_exec reconnect and forget the
+                 * statements, rather than db_exec reconnecting silently
+                 * under a cache that names statements of this one. */
+                LOG_WARN("db: connection lost preparing %s", what);
+                stmt_cache_reset(&s->stmts);
+                db_close(&s->db);
+                s->stmts_conn = NULL;
+                return NULL;
+            }
         }
     }
     if (!name)
         return db_exec(&s->db, what, sql, nparams, params); /* reports the error, if any */
     PGresult *r = db_exec_prepared(&s->db, what, name, nparams, params);
-    if (!r)
+    if (!r) {
         stmt_cache_remove(&s->stmts, sql); /* e.g. a schema change: prepare it anew */
+        if (s->db.conn != c) { /* db_exec_prepared dropped the broken connection */
+            stmt_cache_reset(&s->stmts);
+            s->stmts_conn = NULL;
+        }
+    }
     return r;
 }
 
@@ -75,8 +95,10 @@ enum api_db_status api_db_exec(const char *what, const char *sql, int nparams,
     struct db *db = &slot->db;
     for (int attempt = 0; attempt < 2; attempt++) {
         bool had_conn = db->conn != NULL;
-        if (!had_conn || PQstatus(db->conn) != CONNECTION_OK)
+        if (!had_conn || PQstatus(db->conn) != CONNECTION_OK) {
             stmt_cache_reset(&slot->stmts); /* db_get connects anew: nothing is prepared */
+            slot->stmts_conn = NULL;
+        }
         if (!db_get(db)) {
             metrics_db_error();
             return API_DB_UNAVAILABLE;
