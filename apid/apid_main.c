@@ -11,9 +11,12 @@
 #include <time.h>
 
 #include "apid/api.h"
+#include "apid/auth_cache.h"
 #include "apid/chef_client.h"
 #include "apid/dbconn.h"
 #include "apid/http.h"
+#include "apid/identity_listener.h"
+#include "apid/key_cache.h"
 #include "apid/metrics.h"
 #include "apid/routes.h"
 #include "apid/sse.h"
@@ -83,6 +86,15 @@ int main(int argc, char **argv)
         labels[i] = api_routes[i].pattern;
     metrics_init(labels, nlabels);
     api_db_setup(&cfg);
+    if (key_cache_init(KEY_CACHE_DEFAULT_CAPACITY))
+        LOG_WARN("key cache: out of memory; public keys are decoded on every request");
+    if (auth_cache_init(cfg.auth_cache_ttl, AUTH_CACHE_DEFAULT_CAPACITY))
+        LOG_WARN("auth cache: out of memory; identity lookups go to the database every time");
+    bool listen_identity = cfg.auth_cache_ttl > 0;
+    if (listen_identity) {
+        identity_listener_init(&cfg);
+        identity_listener_service(); /* connect now: the cache stays off until it listens */
+    }
 
     int rc = 1;
     struct MHD_Daemon *httpd = NULL;
@@ -93,23 +105,29 @@ int main(int argc, char **argv)
     httpd = http_start(&cfg);
     if (!httpd)
         goto out;
-    LOG_INFO("listening on %s:%d (%d threads, body limit %d bytes, auth skew %d s)",
+    LOG_INFO("listening on %s:%d (%d threads, body limit %d bytes, auth skew %d s, auth cache "
+             "ttl %d s)",
              cfg.api_listen_address, cfg.api_port, cfg.api_threads, cfg.api_max_body_size,
-             cfg.auth_skew);
+             cfg.auth_skew, cfg.auth_cache_ttl);
     worker_ready();
 
     time_t last_purge = 0;
     for (;;) {
-        struct pollfd pfd = { .fd = worker_signal_fd(), .events = POLLIN };
-        int pr = poll(&pfd, 1, 60 * 1000);
+        int lfd = listen_identity ? identity_listener_fd() : -1;
+        struct pollfd pfd[2] = { { .fd = worker_signal_fd(), .events = POLLIN },
+                                 { .fd = lfd, .events = POLLIN } };
+        int timeout_ms = listen_identity && lfd < 0 ? IDENTITY_LISTENER_RETRY_MS : 60 * 1000;
+        int pr = poll(pfd, lfd >= 0 ? 2 : 1, timeout_ms);
         if (pr < 0 && errno != EINTR) {
             LOG_ERROR("poll: %s", strerror(errno));
             goto out;
         }
-        if (pr > 0 && (pfd.revents & POLLIN)) {
+        if (pr > 0 && (pfd[0].revents & POLLIN)) {
             if (worker_handle_signals(&cfg))
                 break;
         }
+        if (listen_identity && (lfd < 0 || (pr > 0 && pfd[1].revents)))
+            identity_listener_service();
         time_t now = time(NULL);
         if (now - last_purge >= PURGE_INTERVAL_S) {
             last_purge = now;
@@ -122,6 +140,9 @@ out:
     sse_hub_stop(); /* event streams end before the daemon stops */
     http_stop(httpd);
     api_db_close_all();
+    identity_listener_close();
+    auth_cache_shutdown();
+    key_cache_shutdown();
     nng_close(server.jobrunner);
     nng_close(server.node_events);
     nng_close(server.job_events);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "apid/api.h"
+#include "apid/json_write.h"
 #include "apid/metrics.h"
 #include "apid/pipeline.h"
 #include "apid/response.h"
@@ -130,18 +131,16 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct http_ctx *
     size_t len = 0;
     const char *ctype = "application/json";
     if (r->json) {
-        body = json_dumps(r->json, JSON_COMPACT);
+        body = json_write_compact(r->json, &len);
     } else if (r->text) {
         body = r->text;
         len = r->text_len;
         r->text = NULL;
         ctype = r->content_type ? r->content_type : "application/octet-stream";
     }
-    if (r->json) {
-        if (!body) {
-            r->status = 500;
-            body = strdup("{\"error\":[\"out of memory\"]}");
-        }
+    if (r->json && !body) {
+        r->status = 500;
+        body = strdup("{\"error\":[\"out of memory\"]}");
         len = body ? strlen(body) : 0;
     }
     struct MHD_Response *resp =

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "apid/auth_cache.h"
+#include "apid/key_cache.h"
+
 static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
                                        "OPTIONS", "other" };
 #define NMETHODS (sizeof methods / sizeof methods[0])
@@ -105,6 +108,36 @@ static const char *row_label(size_t r)
     return r < g_nlabels && g_labels ? g_labels[r] : "unmatched";
 }
 
+/* apid/auth_cache.h and apid/key_cache.h counters. */
+static void render_caches(FILE *out)
+{
+    struct auth_cache_stats a;
+    auth_cache_stats(&a);
+    struct key_cache_stats k;
+    key_cache_stats(&k);
+    fprintf(out,
+            "# HELP pushy_api_auth_cache_lookups_total Identity lookups of signed requests, "
+            "by result (hit: answered from the auth cache).\n"
+            "# TYPE pushy_api_auth_cache_lookups_total counter\n"
+            "pushy_api_auth_cache_lookups_total{result=\"hit\"} %llu\n"
+            "pushy_api_auth_cache_lookups_total{result=\"miss\"} %llu\n"
+            "# HELP pushy_api_auth_cache_invalidations_total Identity changes notified by the "
+            "database.\n"
+            "# TYPE pushy_api_auth_cache_invalidations_total counter\n"
+            "pushy_api_auth_cache_invalidations_total %llu\n"
+            "# HELP pushy_api_auth_cache_active Whether the auth cache serves lookups (enabled "
+            "and its change listener connected).\n"
+            "# TYPE pushy_api_auth_cache_active gauge\n"
+            "pushy_api_auth_cache_active %d\n"
+            "# HELP pushy_api_key_cache_lookups_total Public key decodings asked for, by result "
+            "(hit: the parsed key was cached).\n"
+            "# TYPE pushy_api_key_cache_lookups_total counter\n"
+            "pushy_api_key_cache_lookups_total{result=\"hit\"} %llu\n"
+            "pushy_api_key_cache_lookups_total{result=\"miss\"} %llu\n",
+            a.hits, a.misses, a.invalidations, a.enabled && !a.suspended ? 1 : 0, k.hits,
+            k.misses);
+}
+
 int metrics_render(FILE *out, const struct metrics_db_gauges *g)
 {
     fputs("# HELP pushy_api_http_requests_total HTTP requests answered, by method, route "
@@ -159,6 +192,7 @@ int metrics_render(FILE *out, const struct metrics_db_gauges *g)
     for (size_t i = 0; i < NREASONS; i++)
         fprintf(out, "pushy_api_auth_failures_total{reason=\"%s\"} %llu\n", auth_reasons[i],
                 load(&g_auth[i]));
+    render_caches(out);
     fprintf(out,
             "# HELP pushy_api_db_errors_total Database queries or connections that failed.\n"
             "# TYPE pushy_api_db_errors_total counter\n"

@@ -57,6 +57,7 @@ struct pushy_config {
     int api_max_body_size;   /* bytes, HTTP request bodies */
     int auth_skew;           /* seconds */
     int api_threads;
+    int auth_cache_ttl;      /* seconds apid caches identity lookups; 0 = off */
     /* commandd */
     int zap_cache_ttl;           /* seconds a ZAP decision for a CURVE key is cached */
     int new_sessions_per_second; /* node session handshakes admitted per second; 0 = unlimited */

@@ -54,13 +54,10 @@ void db_close(struct db *db)
     db->conn = NULL;
 }
 
-PGresult *db_exec(struct db *db, const char *what, const char *sql, int nparams,
-                  const char *const *params)
+/* r when it succeeded; otherwise logs, frees r, drops a broken connection
+ * and returns NULL. */
+static PGresult *checked(struct db *db, PGconn *c, const char *what, PGresult *r)
 {
-    PGconn *c = db_get(db);
-    if (!c)
-        return NULL;
-    PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
@@ -74,6 +71,24 @@ PGresult *db_exec(struct db *db, const char *what, const char *sql, int nparams,
         db->conn = NULL;
     }
     return NULL;
+}
+
+PGresult *db_exec(struct db *db, const char *what, const char *sql, int nparams,
+                  const char *const *params)
+{
+    PGconn *c = db_get(db);
+    if (!c)
+        return NULL;
+    return checked(db, c, what, PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0));
+}
+
+PGresult *db_exec_prepared(struct db *db, const char *what, const char *name, int nparams,
+                           const char *const *params)
+{
+    PGconn *c = db_get(db);
+    if (!c)
+        return NULL;
+    return checked(db, c, what, PQexecPrepared(c, name, nparams, params, NULL, NULL, 0));
 }
 
 int db_command(struct db *db, const char *what, const char *sql, int nparams,

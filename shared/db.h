@@ -24,6 +24,9 @@ void db_close(struct db *db);
  * NULL. Marks the connection for reconnect when it broke. */
 PGresult *db_exec(struct db *db, const char *what, const char *sql, int nparams,
                   const char *const *params);
+/* Like db_exec for a statement prepared on db->conn under `name`. */
+PGresult *db_exec_prepared(struct db *db, const char *what, const char *name, int nparams,
+                           const char *const *params);
 /* Like db_exec for statements whose result is not needed: 0 or -1. */
 int db_command(struct db *db, const char *what, const char *sql, int nparams,
                const char *const *params);

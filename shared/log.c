@@ -70,37 +70,69 @@ static size_t json_escape(char *buf, size_t cap, size_t len, const char *s)
     return len;
 }
 
+/* "2024-01-02T03:04:05.678Z" into ts; the part down to the second is
+ * formatted once per second and thread (gmtime_r + strftime per line were
+ * a visible share of logging every API request). */
+static void timestamp(char ts[40])
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[32];
+    static _Thread_local size_t cached_len;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    if (tv.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        cached_len = strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = tv.tv_sec;
+    }
+    memcpy(ts, cached, cached_len);
+    int ms = (int)(tv.tv_usec / 1000);
+    char *p = ts + cached_len;
+    *p++ = '.';
+    *p++ = (char)('0' + ms / 100);
+    *p++ = (char)('0' + ms / 10 % 10);
+    *p++ = (char)('0' + ms % 10);
+    *p++ = 'Z';
+    *p = '\0';
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
     if (level < g_level)
         return;
     int saved_errno = errno;
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
     char ts[40];
-    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof ts - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
+    timestamp(ts);
 
     char line[4096];
     size_t len;
+    va_list ap;
+    va_start(ap, fmt);
     if (g_json) {
+        char msg[2048];
+        vsnprintf(msg, sizeof msg, fmt, ap);
         len = (size_t)snprintf(line, sizeof line,
                                "{\"ts\":\"%s\",\"level\":\"%s\",\"component\":\"%s\",\"pid\":%d,\"msg\":\"",
                                ts, level_names[level], g_component, (int)getpid());
         len = json_escape(line, sizeof line, len, msg);
         len += (size_t)snprintf(line + len, sizeof line - len, "\"}\n");
     } else {
-        len = (size_t)snprintf(line, sizeof line, "%s %-5s %s[%d]: %s\n", ts,
-                               level_names[level], g_component, (int)getpid(), msg);
+        /* The message is formatted in place, after the prefix, and cut at
+         * 2047 bytes as before. */
+        len = (size_t)snprintf(line, sizeof line, "%s %-5s %s[%d]: ", ts, level_names[level],
+                               g_component, (int)getpid());
+        if (len < sizeof line) {
+            size_t room = sizeof line - len - 1; /* keep one byte for the newline */
+            if (room > 2048)
+                room = 2048;
+            int n = vsnprintf(line + len, room, fmt, ap);
+            if (n > 0)
+                len += (size_t)n < room ? (size_t)n : room - 1;
+            line[len++] = '\n';
+        }
     }
+    va_end(ap);
     if (len >= sizeof line) {
         len = sizeof line - 1;
         line[len - 1] = '\n';

@@ -1,0 +1,207 @@
+#include "apid/json_write.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct out {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static bool reserve(struct out *o, size_t n)
+{
+    if (o->failed)
+        return false;
+    if (o->len + n + 1 <= o->cap)
+        return true;
+    size_t cap = o->cap ? o->cap : 1024;
+    while (cap < o->len + n + 1)
+        cap *= 2;
+    char *p = realloc(o->p, cap);
+    if (!p) {
+        o->failed = true;
+        return false;
+    }
+    o->p = p;
+    o->cap = cap;
+    return true;
+}
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    if (!reserve(o, n))
+        return;
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void putc1(struct out *o, char c)
+{
+    if (!reserve(o, 1))
+        return;
+    o->p[o->len++] = c;
+}
+
+/* A JSON string, escaped as jansson does without JSON_ENSURE_ASCII and
+ * JSON_ESCAPE_SLASH. */
+static void put_string(struct out *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF"; /* as jansson writes it */
+    putc1(o, '"');
+    size_t run = 0; /* start of the pending unescaped run */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(o, s + run, i - run);
+        run = i + 1;
+        char esc[6] = { '\\', 0 };
+        size_t elen = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            elen = 6;
+        }
+        put(o, esc, elen);
+    }
+    put(o, s + run, n - run);
+    putc1(o, '"');
+}
+
+static void put_integer(struct out *o, json_int_t v)
+{
+    char buf[24];
+    char *end = buf + sizeof buf, *p = end;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    put(o, p, (size_t)(end - p));
+}
+
+/* jansson's jsonp_dtostr with precision 17: "%.17g" ('.' whatever the
+ * locale), ".0" added when there is no '.' or 'e', then the exponent's '+'
+ * and leading zeros dropped ("1e+300" -> "1e300", "1e-05" -> "1e-5"). */
+static void put_real(struct out *o, double d)
+{
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%.17g", d);
+    if (n < 0 || (size_t)n >= sizeof buf - 3) {
+        o->failed = true;
+        return;
+    }
+    size_t len = (size_t)n;
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] == ',')
+            buf[i] = '.';
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        buf[len++] = '.';
+        buf[len++] = '0';
+        buf[len] = '\0';
+    }
+    char *start = strchr(buf, 'e');
+    if (start) {
+        start++;
+        char *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, len - (size_t)(end - buf) + 1);
+            len -= (size_t)(end - start);
+        }
+    }
+    put(o, buf, len);
+}
+
+static void put_value(struct out *o, const json_t *v, int depth)
+{
+    if (o->failed)
+        return;
+    if (depth > JSON_WRITE_MAX_DEPTH) {
+        o->failed = true;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        putc1(o, '{');
+        const char *key;
+        size_t klen;
+        json_t *val;
+        bool first = true;
+        json_object_keylen_foreach((json_t *)v, key, klen, val) {
+            if (!first)
+                putc1(o, ',');
+            first = false;
+            put_string(o, key, klen);
+            putc1(o, ':');
+            put_value(o, val, depth + 1);
+        }
+        putc1(o, '}');
+        break;
+    }
+    case JSON_ARRAY: {
+        putc1(o, '[');
+        size_t n = json_array_size(v);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                putc1(o, ',');
+            put_value(o, json_array_get(v, i), depth + 1);
+        }
+        putc1(o, ']');
+        break;
+    }
+    case JSON_STRING:
+        put_string(o, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        put_integer(o, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        put_real(o, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        put(o, "true", 4);
+        break;
+    case JSON_FALSE:
+        put(o, "false", 5);
+        break;
+    case JSON_NULL:
+        put(o, "null", 4);
+        break;
+    default:
+        o->failed = true;
+    }
+}
+
+char *json_write_compact(const json_t *v, size_t *len_out)
+{
+    if (!v)
+        return NULL;
+    struct out o = { 0 };
+    put_value(&o, v, 0);
+    if (!reserve(&o, 0)) {
+        free(o.p);
+        return NULL;
+    }
+    o.p[o.len] = '\0';
+    if (len_out)
+        *len_out = o.len;
+    return o.p;
+}
