@@ -249,7 +249,7 @@ static void handle(struct commandd *c, zmq_msg_t *f, int nframes, size_t total)
     const void *hdr = zmq_msg_data(&f[1]), *body = zmq_msg_data(&f[2]);
     size_t hlen = zmq_msg_size(&f[1]), blen = zmq_msg_size(&f[2]);
     size_t max_body = (size_t)c->cfg->max_body_size;
-    enum wire_err rc = wire_node_msg_open(&m, hdr, hlen, body, blen, max_body, &err);
+    enum wire_err rc = wire_node_msg_open_lean(&m, hdr, hlen, body, blen, max_body, &err);
     if (rc != WIRE_OK) {
         inbound_drop(c, peer, "%s: %s", wire_err_name(rc), err.msg);
         return;
@@ -271,7 +271,7 @@ static void handle(struct commandd *c, zmq_msg_t *f, int nframes, size_t total)
     if (rc == WIRE_ERR_BAD_SIGNATURE && keystore_should_load(n, now) && now >= c->db_retry_at &&
         keystore_load(&c->db, n, now) == 1) {
         /* the key may have been re-issued: one more try with the fresh one */
-        if (wire_node_msg_open(&m, hdr, hlen, body, blen, max_body, &err) == WIRE_OK)
+        if (wire_node_msg_open_lean(&m, hdr, hlen, body, blen, max_body, &err) == WIRE_OK)
             rc = wire_node_msg_verify(&m, n->key, time_wall(), c->cfg->max_message_skew, &err);
     }
     if (rc != WIRE_OK) {

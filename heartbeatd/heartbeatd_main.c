@@ -13,6 +13,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "heartbeatd/hbscan.h"
 #include "heartbeatd/persist.h"
 #include "heartbeatd/publisher.h"
 #include "heartbeatd/tracker.h"
@@ -100,6 +101,17 @@ static void on_batch(struct heartbeatd *h, json_t *items, int64_t now, int64_t w
     }
 }
 
+struct scan_ctx {
+    struct heartbeatd *h;
+    int64_t now, wall;
+};
+
+static void track_scanned(void *ctx, const char *org, const char *node, const char *inc)
+{
+    struct scan_ctx *c = ctx;
+    track(c->h, org, node, inc, c->now, c->wall);
+}
+
 static void drain(struct heartbeatd *h)
 {
     int64_t now = time_now_ms(), wall = time_wall_us() / 1000;
@@ -111,6 +123,12 @@ static void drain(struct heartbeatd *h)
             if (rv != NNG_EAGAIN)
                 LOG_WARN("bus: receive: %s", nng_strerror(rv));
             return;
+        }
+        /* the usual batch without a JSON tree (heartbeatd/hbscan.h) */
+        struct scan_ctx sc = { .h = h, .now = now, .wall = wall };
+        if (hb_scan_batch(buf, len, track_scanned, &sc) >= 0) {
+            nng_free(buf, len);
+            continue;
         }
         json_t *m = json_loadb(buf, len, 0, NULL);
         nng_free(buf, len);

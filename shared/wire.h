@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "shared/flatjson.h"
+
 #define WIRE_PROTOCOL_VERSION "2.0"
 #define WIRE_MAX_HEADER_SIZE 2048        /* larger header frames are rejected */
 #define WIRE_HEADER_BUF (WIRE_MAX_HEADER_SIZE + 1)
@@ -156,7 +158,10 @@ EVP_PKEY *wire_load_public_key(const char *pem, size_t len);
 
 struct wire_node_msg {
     struct wire_header header;
-    json_t *body;                       /* owned: the whole object (stdout, stderr, client...) */
+    json_t *body;                       /* owned: the whole object (stdout, stderr, client...);
+                                           NULL for a heartbeat opened lean */
+    bool lean;                          /* opened lean: fields read from flat, body NULL */
+    struct flatjson flat;               /* lean: members, pointing into raw (until verify) */
     const unsigned char *raw;           /* caller's body bytes, between open and verify */
     size_t raw_len;
     /* set by wire_node_msg_open (untrusted until verified) */
@@ -179,6 +184,17 @@ struct wire_node_msg {
 enum wire_err wire_node_msg_open(struct wire_node_msg *m, const void *header, size_t hlen,
                                  const void *body, size_t blen, size_t max_body_size,
                                  struct wire_error *err);
+
+/* The same, for a caller that needs only the fields below for heartbeats
+ * (commandd): a heartbeat whose body is a flat object of plain strings,
+ * integers and literals (shared/flatjson.h; what clients send) is checked
+ * without building a JSON tree, and body stays NULL. Everything else, and
+ * every other message type, is opened exactly as by wire_node_msg_open. The
+ * result (accepted or not, fields, errors) is the same either way except
+ * for body. */
+enum wire_err wire_node_msg_open_lean(struct wire_node_msg *m, const void *header, size_t hlen,
+                                      const void *body, size_t blen, size_t max_body_size,
+                                      struct wire_error *err);
 
 /* Steps 3 and 4: verify the HMAC over the raw body bytes with the session
  * key the caller looked up for (m->org, m->node), then validate the fields:
