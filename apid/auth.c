@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "apid/auth_cache.h"
+#include "apid/chef_client.h"
 #include "apid/identity.h"
 #include "apid/key_cache.h"
 #include "apid/metrics.h"
@@ -15,7 +16,10 @@
 
 void auth_reply_db_error(struct api_reply *reply, int db_status)
 {
-    if (db_status == API_DB_UNAVAILABLE)
+    if (db_status == API_DB_UNAVAILABLE && chef_mode())
+        api_reply_error(reply, 503,
+                        "The Chef server or the database is unavailable; try again shortly");
+    else if (db_status == API_DB_UNAVAILABLE)
         api_reply_error(reply, 503, "The database is unavailable; try again shortly");
     else
         api_reply_error(reply, 500, "Internal error while reading the database");

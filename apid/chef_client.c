@@ -215,6 +215,7 @@ enum chef_call chef_request(const char *method, const char *path, const char *bo
         goto out;
     }
     json_error_t jerr;
+    snprintf(jerr.text, sizeof jerr.text, "empty body");
     if (sink.len > 0)
         a->json = json_loadb(sink.p, sink.len, JSON_REJECT_DUPLICATES, &jerr);
     if (a->status >= 200 && a->status < 300 && !json_is_object(a->json)) {

@@ -96,6 +96,29 @@ const char *chef_public_key(const json_t *body)
     return pem;
 }
 
+bool chef_key_expired(const json_t *body, time_t now)
+{
+    const json_t *e = json_is_object(body) ? json_object_get(body, "expiration_date") : NULL;
+    if (!e || json_is_null(e))
+        return false;
+    const char *s = json_string_value(e);
+    if (!s)
+        return true;
+    if (!strcmp(s, "infinity"))
+        return false;
+    struct tm tm = { 0 };
+    char z = 0;
+    int end = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z, &end) != 7 || z != 'Z' ||
+        s[end] != '\0')
+        return true;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t at = timegm(&tm);
+    return at == (time_t)-1 || at <= now;
+}
+
 bool chef_admin_flag(const json_t *body)
 {
     const json_t *a = json_is_object(body) ? json_object_get(body, "admin") : NULL;

@@ -5,6 +5,7 @@
 #define PUSHY_APID_CHEF_PARSE_H
 
 #include <jansson.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,6 +35,12 @@ const char *chef_public_key(const json_t *body);
 /* The "admin" flag of a clients/NAME or users/NAME answer (Chef 11 API);
  * false when absent or not a boolean. */
 bool chef_admin_flag(const json_t *body);
+
+/* Whether a key object (GET .../keys/NAME: "expiration_date" is
+ * "infinity" or "YYYY-MM-DDTHH:MM:SSZ") has expired at now. No
+ * expiration_date: never expires (Chef 11 objects have none); one that
+ * does not parse counts as expired (fail closed). */
+bool chef_key_expired(const json_t *body, time_t now);
 
 /* Membership of a groups/NAME answer: does it list the actor directly?
  * is_client picks "clients" (else "users"); a server that only sends

@@ -74,11 +74,21 @@ static PGresult *run(struct db_slot *s, const char *what, const char *sql, int n
         return db_exec(&s->db, what, sql, nparams, params); /* reports the error, if any */
     PGresult *r = db_exec_prepared(&s->db, what, name, nparams, params);
     if (!r) {
-        stmt_cache_remove(&s->stmts, sql); /* e.g. a schema change: prepare it anew */
         if (s->db.conn != c) { /* db_exec_prepared dropped the broken connection */
             stmt_cache_reset(&s->stmts);
             s->stmts_conn = NULL;
+            return NULL;
         }
+        /* Maybe a schema change: prepare it anew next time, and drop the
+         * server's copy so failing statements do not pile up there
+         * (name is ours, "pushy_s<N>": no quoting needed). */
+        char dealloc[16 + STMT_NAME_SIZE];
+        snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
+        stmt_cache_remove(&s->stmts, sql);
+        PGresult *d = PQexec(c, dealloc);
+        if (PQresultStatus(d) != PGRES_COMMAND_OK)
+            LOG_WARN("db: %s after a failed %s: %s", dealloc, what, PQerrorMessage(c));
+        PQclear(d);
     }
     return r;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apid/authz.h"
 #include "apid/chef_client.h"
@@ -119,9 +120,21 @@ enum api_db_status identity_chef_org_id(const char *org, char org_id[24], bool *
     enum api_db_status st = chef_org_known(org, &known);
     if (st != API_DB_OK || !known)
         return st;
-    /* The Chef server knows the org: make sure the local row exists. */
+    /* The Chef server knows the org: make sure the local row exists
+     * (looked up first: even a no-op INSERT fires the identity triggers'
+     * NOTIFY, which empties apid's auth cache). */
     const char *p[1] = { org };
     PGresult *r;
+    st = api_db_exec("org lookup", "SELECT id FROM orgs WHERE name = $1", 1, p, &r);
+    if (st != API_DB_OK)
+        return st;
+    if (PQntuples(r) == 1) {
+        snprintf(org_id, 24, "%s", PQgetvalue(r, 0, 0));
+        *found = true;
+        PQclear(r);
+        return API_DB_OK;
+    }
+    PQclear(r);
     st = api_db_exec(
         "org create from Chef server",
         "INSERT INTO orgs (name, guid) VALUES ($1, replace(gen_random_uuid()::text, '-', '')) "
@@ -166,6 +179,10 @@ static char *actor_key(const char *what, const char *path, const char *keys_path
     if (*st != API_DB_OK || !has_keys)
         return NULL;
     pem = chef_public_key(a.json);
+    if (pem && chef_key_expired(a.json, time(NULL))) {
+        LOG_INFO("chef: %s: the key at %s has expired: not used", what, keys_path);
+        pem = NULL;
+    }
     copy = pem ? strdup(pem) : NULL;
     chef_answer_free(&a);
     if (pem && !copy)

@@ -49,6 +49,9 @@ int cli_http_trust_dir(struct cli_http *c, const char *dir, int *missing, char *
         ca_bundle_free(&b);
         return 0;
     }
+    if (b.no_system_ca)
+        fprintf(stderr, "WARNING: no system CA file found (libcurl's default: '%s'): only the "
+                        "certificates of %s are trusted\n", sys, dir);
     c->ca_pem = b.pem;
     c->ca_len = b.len;
     return 0;

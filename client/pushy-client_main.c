@@ -86,6 +86,9 @@ int main(int argc, char **argv)
             LOG_INFO("node=%s trusting %d CA certificates from %d files in %s (and %s)",
                      s.node_name, ca.ncerts, ca.nfiles, s.trusted_certs_dir,
                      sys[0] ? sys : "no system CA file");
+        if (!ca.dir_missing && ca.ncerts > 0 && ca.no_system_ca)
+            LOG_WARN("node=%s no system CA file found (libcurl's default: '%s'): only the "
+                     "certificates of %s are trusted", s.node_name, sys, s.trusted_certs_dir);
         if (!ca.dir_missing && ca.ncerts > 0)
             pc_http_set_ca(ca.pem, ca.len);
     }

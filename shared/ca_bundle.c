@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,15 @@ static int add_file(struct ca_bundle *b, const char *data, size_t len)
         n++;
     }
     BIO_free(in);
-    ERR_clear_error(); /* the end of the PEM data is reported as an error */
+    /* The end of the PEM data is reported as "no start line"; any other
+     * error is a damaged block, which must not silently drop the
+     * certificates after it. */
+    unsigned long e = ERR_peek_last_error();
+    bool clean_end = e == 0 || (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+                                ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+    ERR_clear_error();
     if (n > 0)
-        return n;
+        return clean_end ? n : -1;
     const unsigned char *p = (const unsigned char *)data;
     x = d2i_X509(NULL, &p, (long)len);
     ERR_clear_error();
@@ -190,6 +197,7 @@ int ca_bundle_build(const char *dir, const char *system_ca, struct ca_bundle *ou
             return errbuf_fail(err, errlen, "system CA file %s: %s", system_ca, strerror(e));
         }
     }
+    out->no_system_ca = out->len == 0;
     char **names;
     size_t count;
     int rc = list_dir(dir, &names, &count, &out->dir_missing, err, errlen);

@@ -6,7 +6,8 @@
  * that is given to libcurl with CURLOPT_CAINFO_BLOB; since that blob
  * replaces libcurl's default CA file, the bundle starts with that file.
  *
- * Each file must hold PEM certificates (all are taken) or one DER
+ * Each file must hold PEM certificates (all are taken; a damaged block is
+ * an error, not the end of the file) or one DER
  * certificate, at most CA_BUNDLE_FILE_MAX bytes; anything else is an
  * error naming the file (Chef fails too: every request would). A missing
  * directory is no error (Chef ignores it too): the result is then the
@@ -25,6 +26,9 @@ struct ca_bundle {
     int ncerts;    /* certificates taken from the directory */
     int nfiles;    /* files read from the directory */
     int dir_missing;
+    int no_system_ca; /* no system CA file was read: used as the only CA
+                       * set, the bundle trusts the directory alone
+                       * (callers warn) */
 };
 
 /* Reads system_ca (may be NULL; a missing file is skipped) then dir's

@@ -66,7 +66,7 @@ static const struct key_spec keys[] = {
     I(api_max_body_size, "1000000", 1024, 104857600, "largest accepted HTTP request body, bytes"),
     I(auth_skew, "900", 1, 86400, "seconds of clock skew accepted on signed API requests"),
     I(api_threads, "4", 1, 256, "HTTP worker threads"),
-    I(auth_cache_ttl, "10", 0, 3600, "seconds apid may reuse an org / actor key / group lookup for signed requests; identity changes in the database end it at once (0: ask the database on every request)"),
+    I(auth_cache_ttl, "10", 0, 3600, "seconds apid may reuse an org / actor key / group lookup for signed requests; identity changes in the database end it at once, changes on a Chef server (Chef-server mode) only when it expires (0: ask on every request)"),
     I(zap_cache_ttl, "10", 0, 3600, "seconds commandd caches the ZAP decision for a node CURVE key (never past the key's expiry; 0: ask the database every time)"),
     I(new_sessions_per_second, "1000", 0, 1000000, "node session handshakes (abort/ack on connect) commandd admits per second; excess nodes are not answered and retry; 0: unlimited"),
     S(chef_server_url, "", "base URL of a Chef Infra Server (https://chef.example.com, no /organizations part); set, apid takes actor keys, groups and search from it (Chef-server mode); empty: the local tables (standalone)"),

@@ -421,3 +421,29 @@ test_killed_apid_is_restarted_and_keeps_session_keys() {
     after=$(signed node1 --session-key GET "$(O /config/node1)?ccpk=$(urlencode "$CCPK1")" | grep '^session_key=')
     assert_eq "$before" "$after" "session key survives an apid restart"
 }
+
+# Identity triggers (migrations 047/048): a statement that changes no row
+# must not empty apid's auth cache; a real change must.
+test_identity_notify_only_on_real_changes() {
+    invalidations() {
+        curl -s "$API_URL/metrics" | awk '$1=="pushy_api_auth_cache_invalidations_total"{print $2}'
+    }
+    signed alice GET "$(O /node_states)" > /dev/null
+    local before after
+    before=$(invalidations)
+    [ -n "$before" ] || fail "no pushy_api_auth_cache_invalidations_total in /metrics"
+    db_psql -c "INSERT INTO orgs (name, guid) SELECT name, guid FROM orgs WHERE name = 'acme' ON CONFLICT (name) DO NOTHING" \
+        || fail "no-op insert failed"
+    db_psql -c "UPDATE clients SET name = name WHERE false" || fail "no-op update failed"
+    sleep 1
+    after=$(invalidations)
+    assert_eq "$before" "$after" "invalidations after statements that changed nothing"
+    pushy_ctl group-add acme pushy_job_readers bob
+    local i
+    for i in $(seq 50); do
+        [ "$(invalidations)" -gt "$after" ] && break
+        sleep 0.1
+    done
+    [ "$(invalidations)" -gt "$after" ] || fail "a real change sent no notification"
+    pushy_ctl group-remove acme pushy_job_readers bob
+}

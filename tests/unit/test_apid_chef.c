@@ -621,3 +621,26 @@ Test(chef_identity, single_org_admin_flag_fallback)
     cr_assert_not(known, "only the configured org");
     stop_server();
 }
+
+/* keys/default's expiration_date: "infinity", an ISO time, or nonsense. */
+Test(chef_parse, key_expiration)
+{
+    time_t now = 1800000000; /* 2027-01-15T08:00:00Z */
+    struct { const char *body; bool expired; } cases[] = {
+        { "{\"public_key\":\"x\"}", false },
+        { "{\"expiration_date\":\"infinity\"}", false },
+        { "{\"expiration_date\":null}", false },
+        { "{\"expiration_date\":\"2030-01-01T00:00:00Z\"}", false },
+        { "{\"expiration_date\":\"2020-01-01T00:00:00Z\"}", true },
+        { "{\"expiration_date\":\"2027-01-15T08:00:00Z\"}", true },
+        { "{\"expiration_date\":\"2027-01-15T08:00:01Z\"}", false },
+        { "{\"expiration_date\":\"2030-01-01 00:00:00\"}", true },
+        { "{\"expiration_date\":\"2030-01-01T00:00:00Zjunk\"}", true },
+        { "{\"expiration_date\":12}", true },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *j = J(cases[i].body);
+        cr_expect_eq(chef_key_expired(j, now), cases[i].expired, "%s", cases[i].body);
+        json_decref(j);
+    }
+}

@@ -181,3 +181,44 @@ Test(ca_bundle, system_file_of_libcurl)
     if (path[0])
         cr_expect_eq(path[0], '/', "%s", path);
 }
+
+/* A good certificate followed by a damaged block: an error, not the good
+ * one alone. */
+Test(ca_bundle, damaged_block_after_a_good_one)
+{
+    X509 *a = make_cert("a");
+    char p[160];
+    snprintf(p, sizeof p, "%s/c.pem", dir);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(PEM_write_X509(f, a), 1);
+    fputs("-----BEGIN CERTIFICATE-----\nnope!\n-----END CERTIFICATE-----\n", f);
+    cr_assert_eq(fclose(f), 0);
+    struct ca_bundle cb;
+    char err[256] = "";
+    cr_expect_eq(ca_bundle_build(dir, NULL, &cb, err, sizeof err), -1);
+    cr_expect(strstr(err, "c.pem") != NULL, "%s", err);
+    X509_free(a);
+}
+
+/* Whether the system CAs made it into the bundle (else callers warn). */
+Test(ca_bundle, no_system_ca_flag)
+{
+    X509 *s = make_cert("sys");
+    write_pem("sys.pem", &s, 1);
+    char sys[160], missing[160];
+    snprintf(sys, sizeof sys, "%s/sys.pem", dir);
+    snprintf(missing, sizeof missing, "%s/nope.pem", dir);
+    struct ca_bundle cb;
+    char err[256] = "";
+    cr_assert_eq(ca_bundle_build(dir, sys, &cb, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(cb.no_system_ca, 0);
+    ca_bundle_free(&cb);
+    cr_assert_eq(ca_bundle_build(dir, missing, &cb, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(cb.no_system_ca, 1);
+    ca_bundle_free(&cb);
+    cr_assert_eq(ca_bundle_build(dir, "", &cb, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(cb.no_system_ca, 1);
+    ca_bundle_free(&cb);
+    X509_free(s);
+}
