@@ -136,11 +136,7 @@ static CURLcode setup(CURL *curl, const char *method, const char *url, const cha
         if (rc == CURLE_OK)                        \
             rc = curl_easy_setopt(curl, opt, val); \
     } while (0)
-    SET(CURLOPT_URL, url);
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_PATH_AS_IS, 1L);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    rc = chef_http_base_options(curl, url);
     SET(CURLOPT_CONNECTTIMEOUT, (long)c->chef_server_connect_timeout);
     SET(CURLOPT_TIMEOUT, (long)c->chef_server_timeout);
     SET(CURLOPT_SSL_VERIFYPEER, c->chef_server_ssl_verify ? 1L : 0L);

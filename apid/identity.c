@@ -11,6 +11,11 @@ enum api_db_status identity_org_id(const char *org, char org_id[24], bool *found
 {
     if (chef_mode())
         return identity_chef_org_id(org, org_id, found);
+    return identity_local_org_id(org, org_id, found);
+}
+
+enum api_db_status identity_local_org_id(const char *org, char org_id[24], bool *found)
+{
     *found = false;
     const char *p[1] = { org };
     PGresult *r;

@@ -11,6 +11,9 @@
 
 /* orgs.id of org as text into org_id, *found false when there is none. */
 enum api_db_status identity_org_id(const char *org, char org_id[24], bool *found);
+/* The orgs row alone, whatever the mode (Chef-server mode keeps one per
+ * org the Chef server knows). */
+enum api_db_status identity_local_org_id(const char *org, char org_id[24], bool *found);
 
 enum actor_candidate_kind {
     CANDIDATE_CLIENT,          /* a client of this org */

@@ -123,18 +123,11 @@ enum api_db_status identity_chef_org_id(const char *org, char org_id[24], bool *
     /* The Chef server knows the org: make sure the local row exists
      * (looked up first: even a no-op INSERT fires the identity triggers'
      * NOTIFY, which empties apid's auth cache). */
+    st = identity_local_org_id(org, org_id, found);
+    if (st != API_DB_OK || *found)
+        return st;
     const char *p[1] = { org };
     PGresult *r;
-    st = api_db_exec("org lookup", "SELECT id FROM orgs WHERE name = $1", 1, p, &r);
-    if (st != API_DB_OK)
-        return st;
-    if (PQntuples(r) == 1) {
-        snprintf(org_id, 24, "%s", PQgetvalue(r, 0, 0));
-        *found = true;
-        PQclear(r);
-        return API_DB_OK;
-    }
-    PQclear(r);
     st = api_db_exec(
         "org create from Chef server",
         "INSERT INTO orgs (name, guid) VALUES ($1, replace(gen_random_uuid()::text, '-', '')) "
@@ -145,15 +138,7 @@ enum api_db_status identity_chef_org_id(const char *org, char org_id[24], bool *
     if (atoi(PQcmdTuples(r)) > 0)
         LOG_INFO("chef: org '%s' first seen: created its local row", org);
     PQclear(r);
-    st = api_db_exec("org lookup", "SELECT id FROM orgs WHERE name = $1", 1, p, &r);
-    if (st != API_DB_OK)
-        return st;
-    if (PQntuples(r) == 1) {
-        snprintf(org_id, 24, "%s", PQgetvalue(r, 0, 0));
-        *found = true;
-    }
-    PQclear(r);
-    return API_DB_OK;
+    return identity_local_org_id(org, org_id, found);
 }
 
 /* The public key of the actor at path (falling back to its keys/default

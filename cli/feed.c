@@ -1,4 +1,5 @@
 #include "cli/feed.h"
+#include "shared/chef_http.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -101,11 +102,7 @@ int cli_feed_open(struct cli_feed *f, struct cli_http *c, const char *url, char 
         if (rc == CURLE_OK)                     \
             rc = curl_easy_setopt(e, opt, val); \
     } while (0)
-    SET(CURLOPT_URL, url);
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_PATH_AS_IS, 1L);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    rc = chef_http_base_options(e, url);
     if (rc == CURLE_OK && cli_http_apply_ca(c, e) != 0)
         rc = CURLE_SSL_CACERT_BADFILE;
     SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);

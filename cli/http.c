@@ -183,11 +183,7 @@ int cli_http_request(struct cli_http *c, const char *method, const char *url, co
         if (rc == CURLE_OK)                        \
             rc = curl_easy_setopt(curl, opt, val); \
     } while (0)
-    SET(CURLOPT_URL, url);
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_PATH_AS_IS, 1L);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    rc = chef_http_base_options(curl, url);
     if (rc == CURLE_OK && cli_http_apply_ca(c, curl) != 0)
         rc = CURLE_SSL_CACERT_BADFILE;
     SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);

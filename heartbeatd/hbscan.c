@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "shared/flatjson.h"
 #include "shared/wire.h"
 
 #define PREFIX "{\"type\":\"heartbeats\",\"items\":["
@@ -12,25 +13,6 @@ struct item {
     const char *s[3];
     size_t n[3];
 };
-
-/* p at an opening quote; printable ASCII without escapes. */
-static const char *string_at(const char *p, const char *end, const char **s, size_t *n)
-{
-    if (p >= end || *p != '"')
-        return NULL;
-    const char *start = ++p;
-    for (; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"') {
-            *s = start;
-            *n = (size_t)(p - start);
-            return p + 1;
-        }
-        if (c == '\\' || c < 0x20 || c >= 0x80)
-            return NULL;
-    }
-    return NULL;
-}
 
 /* [s,s,s(,s|null)*] */
 static const char *item_at(const char *p, const char *end, struct item *it)
@@ -49,13 +31,13 @@ static const char *item_at(const char *p, const char *end, struct item *it)
             p++;
         }
         if (k < 3) {
-            p = string_at(p, end, &it->s[k], &it->n[k]);
+            p = flatjson_plain_string(p, end, &it->s[k], &it->n[k]);
         } else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
             p += 4;
         } else {
             const char *s;
             size_t n;
-            p = string_at(p, end, &s, &n);
+            p = flatjson_plain_string(p, end, &s, &n);
         }
         if (!p)
             return NULL;

@@ -54,3 +54,17 @@ struct curl_slist *chef_http_signed_headers(chef_auth_version v, const char *use
     chef_auth_headers_free(&signed_headers);
     return list;
 }
+
+CURLcode chef_http_base_options(CURL *e, const char *url)
+{
+    CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, url);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    return rc;
+}

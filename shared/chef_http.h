@@ -12,6 +12,11 @@
 
 #include "shared/chef_auth.h"
 
+/* The options every signed request sets: url, http/https only, the path
+ * as given (it is what was signed), no signals, no redirects (a
+ * signature is for one URL). CURLE_OK or the first failure. */
+CURLcode chef_http_base_options(CURL *e, const char *url);
+
 /* The path-and-query part of an absolute URL ("/" when it has none). */
 const char *chef_http_request_target(const char *url);
 

@@ -11,9 +11,10 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* p at the opening quote; printable ASCII only, no escapes. */
-static const char *scan_string(const char *p, const char *end, const char **s, size_t *n)
+const char *flatjson_plain_string(const char *p, const char *end, const char **s, size_t *n)
 {
+    if (p >= end || *p != '"')
+        return NULL;
     const char *start = ++p;
     for (; p < end; p++) {
         unsigned char c = (unsigned char)*p;
@@ -73,7 +74,7 @@ static const char *scan_value(const char *p, const char *end, struct flatjson_me
     switch (*p) {
     case '"':
         m->type = FLATJSON_STRING;
-        return scan_string(p, end, &m->str, &m->str_len);
+        return flatjson_plain_string(p, end, &m->str, &m->str_len);
     case 'n':
         return scan_literal(p, end, "null", FLATJSON_NULL, &m->type);
     case 't':
@@ -111,7 +112,7 @@ int flatjson_scan(struct flatjson *out, const char *buf, size_t len)
             if (out->count == FLATJSON_MAX_MEMBERS || p >= end || *p != '"')
                 return -1;
             struct flatjson_member *m = &out->members[out->count];
-            p = scan_string(p, end, &m->key, &m->key_len);
+            p = flatjson_plain_string(p, end, &m->key, &m->key_len);
             if (!p || seen(out, m->key, m->key_len))
                 return -1;
             p = skip_ws(p, end);

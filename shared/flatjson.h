@@ -34,6 +34,12 @@ struct flatjson {
  * -1: it is not (out->count is then meaningless). */
 int flatjson_scan(struct flatjson *out, const char *buf, size_t len);
 
+/* A string at p (its opening quote) of printable ASCII without escapes:
+ * its contents in *s / *n and the position after the closing quote, or
+ * NULL when p holds anything else (the callers then fall back to a full
+ * JSON parser). */
+const char *flatjson_plain_string(const char *p, const char *end, const char **s, size_t *n);
+
 /* The member named key (NUL-terminated), or NULL. */
 const struct flatjson_member *flatjson_get(const struct flatjson *f, const char *key);
 
