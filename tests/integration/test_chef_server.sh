@@ -14,6 +14,8 @@ source tests/integration/api_lib.sh
 ORG=ponyville
 INTERVAL=500
 NODES="web1 web2 db1"
+# apid caches identity answers this long; goiardi sends no notification.
+CACHE_TTL=2
 GOIARDI_PORT=$((PORT_BASE + 7))
 CHEF_URL="http://127.0.0.1:$GOIARDI_PORT"
 G="$T/goiardi"
@@ -100,7 +102,8 @@ setup_file() {
         "voting_timeout = 5" "log_level = debug" \
         "chef_server_url = $CHEF_URL" "chef_server_superuser_name = admin" \
         "chef_server_superuser_key = $T/chef-superuser.pem" \
-        "chef_server_single_org = $ORG" "chef_server_timeout = 5"
+        "chef_server_single_org = $ORG" "chef_server_timeout = 5" \
+        "auth_cache_ttl = $CACHE_TTL"
     start_pushy || return 1
     for n in $NODES; do
         write_client_config "$n"
@@ -159,12 +162,15 @@ test_authorization_admin_flag_fallback() {
     out=$("$PUSHY_TOOLS/signed_request" --key "$T/keys/web1.pem" --user web1 GET \
         "$(O /config/web2)?ccpk=$(jq -rn --arg k 'Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID' '$k | @uri')")
     assert_eq 403 "$(status_of "$out")" "a client reading another node's config: $out"
-    # Promote rita in goiardi: the next request sees it.
+    # Promote rita in goiardi: the Chef server sends no notification, so
+    # apid's identity cache may answer from before for auth_cache_ttl.
     chef_ok PUT /users/rita '{"name":"rita","admin":true}' > /dev/null || fail "promote rita"
+    sleep "$CACHE_TTL.5"
     out=$(api rita POST /jobs '{"command":"ok","nodes":["web1"]}')
     assert_eq 201 "$(status_of "$out")" "rita after goiardi made her admin: $out"
     wait_job "$(body_of "$out" | jq -r .id)" complete 30
     chef_ok PUT /users/rita '{"name":"rita","admin":false}' > /dev/null || fail "demote rita"
+    sleep "$CACHE_TTL.5"
     out=$(api rita POST /jobs '{"command":"ok","nodes":["web1"]}')
     assert_eq 403 "$(status_of "$out")" "rita demoted again: $out"
 }
@@ -241,6 +247,7 @@ test_search_errors() {
 test_zz_chef_server_down_is_503() {
     kill -TERM "$(cat "$G/pid")"
     wait_for 10 sh -c "! curl -s -o /dev/null '$CHEF_URL/'" || fail "goiardi still answers"
+    sleep "$CACHE_TTL.5" # what apid cached before
     local out
     out=$(api alice GET /node_states)
     assert_eq 503 "$(status_of "$out")" "authentication with the Chef server down: $out"
