@@ -84,10 +84,20 @@ static int run_migrate(const struct pushy_config *cfg)
     if (!c)
         return 1;
     int v = db_migrate(c);
+    /* A new server start: no node is connected to it yet. Rows the last
+     * run left up or available would let node_states and new jobs count
+     * nodes that may be gone; the nodes come back up with their next
+     * heartbeats and handshake (workers restarted later keep the rows). */
+    int reset = v < 0 ? 0
+                      : db_command(&db, "node liveness reset",
+                                   "UPDATE nodes SET status = 'down', availability = 'unavailable', "
+                                   "updated_at = now() "
+                                   "WHERE status <> 'down' OR availability <> 'unavailable'",
+                                   0, NULL);
     db_close(&db);
-    if (v < 0)
+    if (v < 0 || reset != 0)
         return 1;
-    LOG_INFO("database schema at version %d", v);
+    LOG_INFO("database schema at version %d; node liveness reset for this server start", v);
     return 0;
 }
 

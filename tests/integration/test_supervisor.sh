@@ -92,6 +92,10 @@ test_help_documents_commands() {
 # Runs last (alphabetical order puts z_ at the end): full stop/start.
 test_z_stop_leaves_nothing_and_data_persists() {
     db_psql -c "INSERT INTO orgs (name, guid) VALUES ('across-restart', md5('across-restart'))" || fail insert
+    # A node the last run left up and available, whose client is gone.
+    db_psql -c "INSERT INTO nodes (org_id, name, status, availability, last_heard_at, search_keys)
+                SELECT id, 'ghost', 'up', 'available', now(), '{\"name\":[\"ghost\"]}'
+                FROM orgs WHERE name = 'across-restart'" || fail "insert ghost"
     pushy_ctl stop || fail "stop"
     left=$(pgrep -f -- "$T" || true)
     [ -z "$left" ] || { ps -o pid,user,args -p $left; fail "processes left behind"; }
@@ -99,6 +103,8 @@ test_z_stop_leaves_nothing_and_data_persists() {
     [ -z "$socks" ] || fail "left in run_dir: $socks"
     pushy_ctl start || fail "start again"
     assert_eq across-restart "$(db_psql -c "SELECT name FROM orgs WHERE name = 'across-restart'")"
+    # A new server start counts no node up or available before it is heard.
+    assert_eq "down|unavailable" "$(db_psql -c "SELECT status || '|' || availability FROM nodes WHERE name = 'ghost'")"
 }
 
 test_readme_documents_every_config_key() {
