@@ -230,8 +230,20 @@ const char *rb_norm_level(const char *s)
     return NULL;
 }
 
-/* pushy_roles / pushy_tags: an array of strings (or symbols). */
-static int apply_list(struct parser *ps, const char *key, struct tok *v, json_t **dst)
+static bool nonempty_string(const json_t *e)
+{
+    return json_is_string(e) && json_string_length(e) > 0;
+}
+
+static bool env_name(const json_t *e)
+{
+    return json_is_string(e) && pc_env_name_ok(json_string_value(e));
+}
+
+/* An array whose every item passes item_ok (what says what an item must
+ * be, for the error), into *dst. */
+static int apply_array(struct parser *ps, const char *key, struct tok *v, json_t **dst,
+                       bool (*item_ok)(const json_t *), const char *what)
 {
     if (v->t != TK_LBRACK)
         return rb_perr(ps, v->line, "%s: expected an array of strings, got %s", key,
@@ -242,14 +254,20 @@ static int apply_list(struct parser *ps, const char *key, struct tok *v, json_t 
     size_t i;
     json_t *e;
     json_array_foreach(a, i, e) {
-        if (!json_is_string(e) || json_string_length(e) == 0) {
+        if (!item_ok(e)) {
             json_decref(a);
-            return rb_perr(ps, v->line, "%s: item %zu is not a non-empty string", key, i);
+            return rb_perr(ps, v->line, "%s: item %zu is not %s", key, i, what);
         }
     }
     json_decref(*dst);
     *dst = a;
     return 0;
+}
+
+/* pushy_roles / pushy_tags: an array of strings (or symbols). */
+static int apply_list(struct parser *ps, const char *key, struct tok *v, json_t **dst)
+{
+    return apply_array(ps, key, v, dst, nonempty_string, "a non-empty string");
 }
 
 /* pushy_attributes: a hash. */
@@ -274,24 +292,8 @@ static int apply_env_names(struct parser *ps, const char *key, struct tok *v, js
         *dst = NULL;
         return 0;
     }
-    if (v->t != TK_LBRACK)
-        return rb_perr(ps, v->line, "%s: expected an array of strings, got %s", key,
-                       rb_tk_name(v));
-    json_t *a = rb_value(ps, v, key, 0);
-    if (!a)
-        return -1;
-    size_t i;
-    json_t *e;
-    json_array_foreach(a, i, e) {
-        if (!json_is_string(e) || !pc_env_name_ok(json_string_value(e))) {
-            json_decref(a);
-            return rb_perr(ps, v->line, "%s: item %zu is not a variable name "
-                                        "([A-Za-z_][A-Za-z0-9_]*)", key, i);
-        }
-    }
-    json_decref(*dst);
-    *dst = a;
-    return 0;
+    return apply_array(ps, key, v, dst, env_name,
+                       "a variable name ([A-Za-z_][A-Za-z0-9_]*)");
 }
 
 /* The value v of setting key. */
