@@ -964,6 +964,69 @@ int wire_seal_hmac(json_t *msg, int64_t sequence, time_t now,
     return seal(msg, sequence, now, WIRE_HMAC_SHA256, key, NULL, out);
 }
 
+int wire_prepare(const json_t *msg, struct wire_prepared *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(msg))
+        return -1;
+    json_t *copy = json_copy((json_t *)msg); /* shallow: members are shared, not copied */
+    if (!copy)
+        return -1;
+    json_object_del(copy, "sequence");
+    json_object_del(copy, "timestamp");
+    out->empty = json_object_size(copy) == 0;
+    char *text = json_dumps(copy, JSON_COMPACT);
+    json_decref(copy);
+    if (!text)
+        return -1;
+    size_t n = strlen(text);
+    if (n < 2 || text[n - 1] != '}') {
+        free(text);
+        return -1;
+    }
+    text[n - 1] = '\0';
+    out->head = text;
+    out->head_len = n - 1;
+    return 0;
+}
+
+void wire_prepared_free(struct wire_prepared *p)
+{
+    if (!p)
+        return;
+    free(p->head);
+    memset(p, 0, sizeof *p);
+}
+
+int wire_seal_hmac_prepared(const struct wire_prepared *p, int64_t sequence, time_t now,
+                            const unsigned char key[WIRE_SESSION_KEY_LEN],
+                            struct wire_frames *out)
+{
+    memset(out, 0, sizeof *out);
+    char ts[TIME_RFC1123_SIZE];
+    if (!p || !p->head || !key || time_format_rfc1123(now, ts, sizeof ts) != 0)
+        return -1;
+    char tail[64 + TIME_RFC1123_SIZE];
+    int tn = snprintf(tail, sizeof tail, "%s\"sequence\":%lld,\"timestamp\":\"%s\"}",
+                      p->empty ? "" : ",", (long long)sequence, ts);
+    if (tn < 0 || (size_t)tn >= sizeof tail)
+        return -1;
+    out->body_len = p->head_len + (size_t)tn;
+    out->body = malloc(out->body_len + 1);
+    out->header = malloc(WIRE_HEADER_BUF);
+    if (!out->body || !out->header)
+        goto fail;
+    memcpy(out->body, p->head, p->head_len);
+    memcpy(out->body + p->head_len, tail, (size_t)tn + 1);
+    if (wire_header_hmac(key, out->body, out->body_len, out->header, WIRE_HEADER_BUF) != 0)
+        goto fail;
+    out->header_len = strlen(out->header);
+    return 0;
+fail:
+    wire_frames_free(out);
+    return -1;
+}
+
 int wire_seal_rsa(json_t *msg, int64_t sequence, time_t now, EVP_PKEY *priv,
                   struct wire_frames *out)
 {

@@ -285,6 +285,23 @@ int wire_seal_rsa(json_t *msg, int64_t sequence, time_t now, EVP_PKEY *priv,
                   struct wire_frames *out);
 void wire_frames_free(struct wire_frames *f);
 
+/* One message sealed for many nodes (a job's commit or run): msg is
+ * serialized once, without "sequence" and "timestamp", and each node's
+ * body is that text plus its own two members, the same bytes
+ * wire_seal_hmac gives (jansson keeps members in insertion order, so the
+ * two it sets come last). */
+struct wire_prepared {
+    char *head;          /* msg's compact JSON minus the closing '}' */
+    size_t head_len;
+    bool empty;          /* msg had no other member (no ',' before "sequence") */
+};
+/* 0, or -1 (not an object, out of memory). */
+int wire_prepare(const json_t *msg, struct wire_prepared *out);
+void wire_prepared_free(struct wire_prepared *p);
+int wire_seal_hmac_prepared(const struct wire_prepared *p, int64_t sequence, time_t now,
+                            const unsigned char key[WIRE_SESSION_KEY_LEN],
+                            struct wire_frames *out);
+
 /* Message constructors: a new object (caller owns), or NULL when a required
  * argument is NULL or not valid UTF-8, or on out of memory. */
 
