@@ -106,13 +106,25 @@ int job_event_line(struct textbuf *t, const struct job_ctx *ctx, const struct jo
         (!a->status || textbuf_is_plain(a->status))) {
         /* what json_dumps writes for job_event_json's object (members in
          * insertion order), without building it */
-        textbuf_printf(t, "{\"type\":\"event\",\"event\":{\"type\":\"job_event\",\"org\":\"%s\","
-                          "\"job_id\":\"%s\",\"event\":\"%s\",\"timestamp\":\"%s\"",
-                       ctx->org, ctx->job_id, name, ts);
-        if (a->node_name)
-            textbuf_printf(t, ",\"node\":\"%s\"", a->node_name);
-        if (a->status)
-            textbuf_printf(t, ",\"status\":\"%s\"", a->status);
+        textbuf_puts(t, "{\"type\":\"event\",\"event\":{\"type\":\"job_event\",\"org\":\"");
+        textbuf_puts(t, ctx->org);
+        textbuf_puts(t, "\",\"job_id\":\"");
+        textbuf_puts(t, ctx->job_id);
+        textbuf_puts(t, "\",\"event\":\"");
+        textbuf_puts(t, name);
+        textbuf_puts(t, "\",\"timestamp\":\"");
+        textbuf_puts(t, ts);
+        textbuf_put(t, "\"", 1);
+        if (a->node_name) {
+            textbuf_puts(t, ",\"node\":\"");
+            textbuf_puts(t, a->node_name);
+            textbuf_put(t, "\"", 1);
+        }
+        if (a->status) {
+            textbuf_puts(t, ",\"status\":\"");
+            textbuf_puts(t, a->status);
+            textbuf_put(t, "\"", 1);
+        }
         textbuf_put(t, "}}\n", 3);
         return t->oom ? -1 : 0;
     }

@@ -182,7 +182,14 @@ int job_link_node_state_line(struct textbuf *t, const char *node, const char *st
                              int64_t at_us)
 {
     if (wire_valid_name(node, strlen(node)) && wire_valid_name(status, strlen(status))) {
-        textbuf_printf(t, JOB_LINK_NODE_STATE_FMT "\n", node, status, (long long)at_us);
+        /* JOB_LINK_NODE_STATE_FMT, without printf (one per node transition) */
+        textbuf_puts(t, "{\"type\":\"node_state\",\"node\":\"");
+        textbuf_puts(t, node);
+        textbuf_puts(t, "\",\"status\":\"");
+        textbuf_puts(t, status);
+        textbuf_puts(t, "\",\"at_us\":");
+        textbuf_put_i64(t, (long long)at_us);
+        textbuf_put(t, "}\n", 2);
         return t->oom ? -1 : 0;
     }
     json_t *m = job_link_node_state(node, status, at_us);

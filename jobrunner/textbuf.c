@@ -75,6 +75,19 @@ void textbuf_printf(struct textbuf *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
+void textbuf_put_i64(struct textbuf *t, long long v)
+{
+    char digits[24];
+    size_t i = sizeof digits;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        digits[--i] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        digits[--i] = '-';
+    textbuf_put(t, digits + i, sizeof digits - i);
+}
+
 bool textbuf_is_plain(const char *s)
 {
     for (; *s; s++)

@@ -20,6 +20,8 @@ void textbuf_put(struct textbuf *t, const char *s, size_t n);
 void textbuf_puts(struct textbuf *t, const char *s);
 void textbuf_printf(struct textbuf *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal. */
+void textbuf_put_i64(struct textbuf *t, long long v);
 /* Appends "s" as a JSON string when s needs no escaping (printable ASCII
  * without '"' or '\\'); returns false, appending nothing, otherwise. */
 bool textbuf_put_plain_str(struct textbuf *t, const char *s);

@@ -43,6 +43,13 @@ Test(textbuf, appends_and_resets)
     cr_assert(textbuf_is_plain("web-01.example:x_y"));
     cr_assert_eq(t.len, 6 + 599 + 4);
     textbuf_reset(&t);
+    textbuf_put_i64(&t, 0);
+    textbuf_put(&t, " ", 1);
+    textbuf_put_i64(&t, -9223372036854775807LL - 1);
+    textbuf_put(&t, " ", 1);
+    textbuf_put_i64(&t, 1700000000123456LL);
+    cr_assert_str_eq(t.p, "0 -9223372036854775808 1700000000123456");
+    textbuf_reset(&t);
     cr_assert_eq(t.len, 0);
     cr_assert_not(t.oom);
     textbuf_free(&t);
@@ -59,6 +66,11 @@ Test(lines, state_lines_match_jansson)
     /* a name the fast form may not carry goes through jansson */
     cr_assert_eq(job_link_node_state_line(&t, "we\"ird", "ready", -5), 0);
     want = dump_line(job_link_node_state("we\"ird", "ready", -5));
+    cr_assert_str_eq(t.p, want);
+    free(want);
+    textbuf_reset(&t);
+    cr_assert_eq(job_link_node_state_line(&t, "n1", "ready", -5), 0);
+    want = dump_line(job_link_node_state("n1", "ready", -5));
     cr_assert_str_eq(t.p, want);
     free(want);
     textbuf_reset(&t);
