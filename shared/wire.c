@@ -646,14 +646,32 @@ static const struct view *node_view(const struct wire_node_msg *m, struct view *
 }
 
 /* A heartbeat that flatjson can read (what clients send) is not built into
- * a JSON tree: that was more than half the instructions of verifying one. */
-static bool scan_flat_heartbeat(struct wire_node_msg *m, const void *body, size_t blen)
+ * a JSON tree: that was more than half the instructions of verifying one.
+ * Nor is a job reply without captured output or a reason (ack_commit,
+ * ack_run, succeeded...: three per node and job); those members are what
+ * commandd reads from the tree, so a reply carrying any of them gets one. */
+static bool scan_flat(struct wire_node_msg *m, const void *body, size_t blen)
 {
     if (flatjson_scan(&m->flat, body, blen) != 0)
         return false;
     const struct flatjson_member *t = flatjson_get(&m->flat, "type");
-    return t && t->type == FLATJSON_STRING && t->str_len == 9 &&
-           memcmp(t->str, "heartbeat", 9) == 0;
+    if (!t || t->type != FLATJSON_STRING)
+        return false;
+    if (t->str_len == 9 && memcmp(t->str, "heartbeat", 9) == 0)
+        return true;
+    char name[32];
+    if (t->str_len >= sizeof name)
+        return false;
+    memcpy(name, t->str, t->str_len);
+    name[t->str_len] = '\0';
+    if (!wire_msg_type_is_job_event(wire_msg_type_parse(name)))
+        return false;
+    static const char *const tree_only[] = { "stdout", "stderr", "stdout_b64", "stderr_b64",
+                                             "reason" };
+    for (size_t i = 0; i < sizeof tree_only / sizeof tree_only[0]; i++)
+        if (flatjson_get(&m->flat, tree_only[i]))
+            return false;
+    return true;
 }
 
 static enum wire_err node_open(struct wire_node_msg *m, const void *header, size_t hlen,
@@ -666,7 +684,7 @@ static enum wire_err node_open(struct wire_node_msg *m, const void *header, size
         return rc;
     if (m->header.method != WIRE_HMAC_SHA256)
         return fail(err, WIRE_ERR_BAD_METHOD, "node messages must be signed with hmac_sha256");
-    if (lean && scan_flat_heartbeat(m, body, blen)) {
+    if (lean && scan_flat(m, body, blen)) {
         m->lean = true;
     } else {
         m->body = parse_object(body, blen, err, &rc);
