@@ -216,6 +216,8 @@ static int run(struct commandd *c, struct zap_server *zap)
         uint64_t job_replies = c->st.job_replies;
         if (items[0].revents & ZMQ_POLLIN)
             handled += inbound_drain(c, ROUTER_BATCH);
+        /* this turn's node replies, one message per job */
+        jobsocks_flush(c->jobs);
         /* job traffic (node replies to a job, commands to nodes) is never
          * paced: each pace is latency on a job's critical path */
         bool job_traffic = c->st.job_replies != job_replies;

@@ -106,21 +106,39 @@ static void rehab(struct commandd *c, struct cnode *n, int64_t now, const char *
 /* Returns how the job process took it (jobsocks rc). */
 static enum jobsock_rc forward_job(struct commandd *c, const struct wire_node_msg *m, int64_t now)
 {
-    json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "node_reply", "org", m->org, "node",
-                          m->node, "job_id", m->job_id, "reply", wire_msg_type_name(m->type));
-    if (!r)
-        return JOBSOCK_BUSY;
     /* stdout/stderr (text), Pushy's byte-exact stdout_b64/stderr_b64 and a
      * nack's reason (issue 7). */
     static const char *const outputs[] = { "stdout", "stderr", "stdout_b64", "stderr_b64",
                                            "reason" };
-    for (int i = 0; i < 5; i++) {
-        json_t *v = json_object_get(m->body, outputs[i]);
-        if (json_is_string(v))
-            json_object_set(r, outputs[i], v);
+    bool extra = false;
+    for (int i = 0; i < 5 && !extra; i++)
+        extra = json_is_string(json_object_get(m->body, outputs[i]));
+    enum jobsock_rc rc;
+    if (!extra) {
+        /* The usual reply: org, node and job id are checked names (wire.c),
+         * so the text needs no escaping and no JSON tree. */
+        char text[64 + 2 * (WIRE_NAME_MAX + 1) + WIRE_JOB_ID_MAX];
+        int n = snprintf(text, sizeof text,
+                         "{\"type\":\"node_reply\",\"org\":\"%s\",\"node\":\"%s\","
+                         "\"job_id\":\"%s\",\"reply\":\"%s\"}",
+                         m->org, m->node, m->job_id, wire_msg_type_name(m->type));
+        if (n < 0 || (size_t)n >= sizeof text)
+            return JOBSOCK_BUSY;
+        rc = jobsocks_send_text(c->jobs, m->job_id, text, (size_t)n, now);
+    } else {
+        json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "node_reply", "org", m->org,
+                              "node", m->node, "job_id", m->job_id, "reply",
+                              wire_msg_type_name(m->type));
+        if (!r)
+            return JOBSOCK_BUSY;
+        for (int i = 0; i < 5; i++) {
+            json_t *v = json_object_get(m->body, outputs[i]);
+            if (json_is_string(v))
+                json_object_set(r, outputs[i], v);
+        }
+        rc = jobsocks_send(c->jobs, m->job_id, r, now);
+        json_decref(r);
     }
-    enum jobsock_rc rc = jobsocks_send(c->jobs, m->job_id, r, now);
-    json_decref(r);
     if (rc == JOBSOCK_SENT)
         c->st.job_replies++;
     return rc;

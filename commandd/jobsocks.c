@@ -28,6 +28,10 @@ struct jobsock {
      * in arrival order; later replies queue behind them. */
     struct overflow q;
     size_t q_peak;        /* deepest the queue got since it was last empty */
+    /* The batch being filled: replies joined by '\n' (jobsocks.h). */
+    char *pend;
+    size_t pend_len, pend_cap, pend_count;
+    bool dirty;           /* listed in jobsocks.dirty */
     uint64_t q_dropped;   /* refused by the queue's bounds since then */
     char job_id[WIRE_JOB_ID_MAX + 1];
 };
@@ -37,6 +41,8 @@ struct jobsocks {
     struct keymap *map;
     size_t n_open;
     size_t n_queued; /* entries with a non-empty overflow queue */
+    struct jobsock **dirty; /* entries with a pending batch */
+    size_t n_dirty, cap_dirty;
 };
 
 struct jobsocks *jobsocks_new(const struct pushy_config *cfg)
@@ -65,9 +71,18 @@ static void drop_queue(struct jobsocks *j, struct jobsock *e)
     j->n_queued--;
 }
 
+static void drop_pending(struct jobsock *e)
+{
+    if (e->pend_count)
+        LOG_WARN("job %s: job process gone with %zu node repl%s not yet sent; dropped",
+                 e->job_id, e->pend_count, e->pend_count == 1 ? "y" : "ies");
+    e->pend_len = e->pend_count = 0;
+}
+
 static void close_sock(struct jobsocks *j, struct jobsock *e)
 {
     drop_queue(j, e);
+    drop_pending(e);
     if (!e->open)
         return;
     nng_close(e->sock);
@@ -87,10 +102,11 @@ static int sweep_one(void *ctx, const void *key, size_t len, void *val)
     struct sweep_ctx *s = ctx;
     struct jobsock *e = val;
     int64_t last = e->used_ms > e->checked_ms ? e->used_ms : e->checked_ms;
-    if (!s->all && (s->now - last < JOBSOCK_IDLE_MS || !overflow_empty(&e->q)))
+    if (!s->all && (s->now - last < JOBSOCK_IDLE_MS || !overflow_empty(&e->q) || e->dirty))
         return 0;
     close_sock(s->j, e);
     overflow_free(&e->q);
+    free(e->pend);
     free(e);
     return 1;
 }
@@ -102,6 +118,7 @@ void jobsocks_free(struct jobsocks *j)
     struct sweep_ctx s = { .j = j, .all = true };
     keymap_sweep(j->map, sweep_one, &s);
     keymap_free(j->map);
+    free(j->dirty);
     free(j);
 }
 
@@ -204,7 +221,7 @@ static size_t pump_one(struct jobsocks *j, struct jobsock *e)
     }
     if (sent && overflow_empty(&e->q)) {
         j->n_queued--;
-        LOG_INFO("job %s: overflow queue drained (peak %zu node replies%s)", e->job_id,
+        LOG_INFO("job %s: overflow queue drained (peak %zu messages of node replies%s)", e->job_id,
                  e->q_peak, e->q_dropped ? "; some were dropped, see above" : "");
         e->q_peak = 0;
         e->q_dropped = 0;
@@ -234,27 +251,9 @@ static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text
     return JOBSOCK_SENT;
 }
 
-enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
-                              int64_t now_ms)
+/* Sends (or queues) one ready message; takes text. */
+static enum jobsock_rc send_msg(struct jobsocks *j, struct jobsock *e, char *text, size_t len)
 {
-    struct jobsock *e = entry(j, job_id, now_ms);
-    if (!e)
-        return JOBSOCK_NO_JOB;
-    /* job messages are few per node and job: always look at the file, so a
-     * finished job is noticed at once */
-    if (!check(j, e, job_id, now_ms))
-        return JOBSOCK_NO_JOB;
-    if (!e->open && dial(j, e, job_id) != 0) {
-        e->exists = false;
-        return JOBSOCK_NO_JOB;
-    }
-    e->used_ms = now_ms;
-    char *text = json_dumps(msg, JSON_COMPACT);
-    if (!text) {
-        LOG_ERROR("job %s: out of memory serializing a node reply; dropped", job_id);
-        return JOBSOCK_BUSY;
-    }
-    size_t len = strlen(text);
     /* Order: nothing overtakes what already waits. */
     if (!overflow_empty(&e->q) && (pump_one(j, e), !overflow_empty(&e->q)))
         return enqueue(j, e, text, len);
@@ -263,10 +262,124 @@ enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json
         return enqueue(j, e, text, len);
     free(text);
     if (rv != 0) {
-        LOG_WARN("job %s: node reply not sent: %s", job_id, nng_strerror(rv));
+        LOG_WARN("job %s: node replies not sent: %s", e->job_id, nng_strerror(rv));
         return JOBSOCK_BUSY;
     }
     return JOBSOCK_SENT;
+}
+
+/* Hands e's pending batch to send_msg. */
+static enum jobsock_rc flush_one(struct jobsocks *j, struct jobsock *e)
+{
+    if (e->pend_count == 0)
+        return JOBSOCK_SENT;
+    size_t n = e->pend_count;
+    char *text = malloc(e->pend_len);
+    e->pend_count = 0;
+    if (!text) {
+        LOG_ERROR("job %s: out of memory sending %zu node replies; dropped", e->job_id, n);
+        e->pend_len = 0;
+        return JOBSOCK_BUSY;
+    }
+    memcpy(text, e->pend, e->pend_len);
+    size_t len = e->pend_len;
+    e->pend_len = 0;
+    if (!e->open) {
+        free(text);
+        return JOBSOCK_NO_JOB;
+    }
+    return send_msg(j, e, text, len);
+}
+
+size_t jobsocks_flush(struct jobsocks *j)
+{
+    size_t sent = 0;
+    for (size_t i = 0; i < j->n_dirty; i++) {
+        struct jobsock *e = j->dirty[i];
+        e->dirty = false;
+        if (e->pend_count) {
+            flush_one(j, e);
+            sent++;
+        }
+    }
+    j->n_dirty = 0;
+    return sent;
+}
+
+/* Appends text to e's batch ('\n' between replies). -1 out of memory. */
+static int append(struct jobsocks *j, struct jobsock *e, const char *text, size_t len)
+{
+    size_t need = e->pend_len + len + 1;
+    if (need > e->pend_cap) {
+        size_t cap = e->pend_cap ? e->pend_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *p = realloc(e->pend, cap);
+        if (!p)
+            return -1;
+        e->pend = p;
+        e->pend_cap = cap;
+    }
+    if (!e->dirty) {
+        if (j->n_dirty == j->cap_dirty) {
+            size_t cap = j->cap_dirty ? j->cap_dirty * 2 : 16;
+            struct jobsock **d = realloc(j->dirty, cap * sizeof *d);
+            if (!d)
+                return -1;
+            j->dirty = d;
+            j->cap_dirty = cap;
+        }
+        j->dirty[j->n_dirty++] = e;
+        e->dirty = true;
+    }
+    if (e->pend_count)
+        e->pend[e->pend_len++] = '\n';
+    memcpy(e->pend + e->pend_len, text, len);
+    e->pend_len += len;
+    e->pend_count++;
+    return 0;
+}
+
+enum jobsock_rc jobsocks_send_text(struct jobsocks *j, const char *job_id, const char *text,
+                                   size_t len, int64_t now_ms)
+{
+    struct jobsock *e = entry(j, job_id, now_ms);
+    if (!e)
+        return JOBSOCK_NO_JOB;
+    /* A finished job is noticed at once: its socket file is looked at
+     * when a batch starts (replies within one batch arrive together). */
+    if (e->pend_count == 0) {
+        if (!check(j, e, job_id, now_ms))
+            return JOBSOCK_NO_JOB;
+        if (!e->open && dial(j, e, job_id) != 0) {
+            e->exists = false;
+            return JOBSOCK_NO_JOB;
+        }
+    }
+    e->used_ms = now_ms;
+    /* a big reply (captured output) does not share a message */
+    if (e->pend_count && e->pend_len + 1 + len > JOBSOCK_BATCH_BYTES)
+        flush_one(j, e);
+    if (append(j, e, text, len) != 0) {
+        LOG_ERROR("job %s: out of memory batching a node reply; dropped", job_id);
+        return JOBSOCK_BUSY;
+    }
+    if (e->pend_count >= JOBSOCK_BATCH_REPLIES || e->pend_len >= JOBSOCK_BATCH_BYTES)
+        return flush_one(j, e);
+    return JOBSOCK_SENT;
+}
+
+enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
+                              int64_t now_ms)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    if (!text) {
+        LOG_ERROR("job %s: out of memory serializing a node reply; dropped", job_id);
+        return JOBSOCK_BUSY;
+    }
+    enum jobsock_rc rc = jobsocks_send_text(j, job_id, text, strlen(text), now_ms);
+    free(text);
+    return rc;
 }
 
 struct pump_ctx {

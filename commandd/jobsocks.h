@@ -22,14 +22,30 @@ struct jobsocks;
 struct jobsocks *jobsocks_new(const struct pushy_config *cfg);
 void jobsocks_free(struct jobsocks *j);
 
-/* Sends msg to job_id's process (non-blocking). What the process's PUSH
- * does not take at once (a reply burst over its send buffer) waits in a
- * bounded per-job overflow queue (commandd/overflow.h) and goes out, in
- * order, from jobsocks_pump. JOBSOCK_NO_JOB when there is no such process,
- * JOBSOCK_BUSY when the reply was dropped (queue full, out of memory;
- * logged). */
+/* Node replies travel in batches: one bus message carries up to
+ * JOBSOCK_BATCH_REPLIES replies (JOBSOCK_BATCH_BYTES) of one job, one
+ * compact JSON object per line ('\n' between them; compact JSON never
+ * holds a raw newline). Per message, nng costs both processes several
+ * system calls and thread hand-offs, which was most of a job process's
+ * CPU time when every reply was its own message. */
+#define JOBSOCK_BATCH_REPLIES 128
+#define JOBSOCK_BATCH_BYTES (64u << 10)
+
+/* Adds one reply (compact JSON text, len bytes, no newline) for job_id's
+ * process to its batch; the batch goes out when full or at
+ * jobsocks_flush. What the process's PUSH does not take at once (a burst
+ * over its send buffer) waits in a bounded per-job overflow queue
+ * (commandd/overflow.h) and goes out, in order, from jobsocks_pump.
+ * JOBSOCK_NO_JOB when there is no such process, JOBSOCK_BUSY when the
+ * reply was dropped (queue full, out of memory; logged). */
+enum jobsock_rc jobsocks_send_text(struct jobsocks *j, const char *job_id, const char *text,
+                                   size_t len, int64_t now_ms);
+/* Same for a JSON object. */
 enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
                               int64_t now_ms);
+/* Sends every pending batch (call once per loop turn, after the node
+ * messages of the turn); returns how many batches went out or were queued. */
+size_t jobsocks_flush(struct jobsocks *j);
 /* Whether job_id's process exists (its socket file; checked at most once
  * per JOBSOCK_CHECK_MS per job). */
 bool jobsocks_exists(struct jobsocks *j, const char *job_id, int64_t now_ms);

@@ -13,22 +13,13 @@
 
 #define MAX_FANOUT 1000000
 
-int outbound_send(struct commandd *c, struct cnode *n, json_t *msg)
+/* Sends sealed frames to n's current connection; takes fr. */
+static int send_frames(struct commandd *c, struct cnode *n, struct wire_frames *fr)
 {
-    if (n->state == SESS_NONE || n->rid_len == 0 || n->key_state != KEY_OK) {
-        c->st.unreachable++;
-        return -1;
-    }
-    struct wire_frames fr;
-    if (wire_seal_hmac(msg, ++n->seq, time_wall(), n->key, &fr) != 0) {
-        LOG_ERROR("node %s: could not seal a message", n->id);
-        c->st.send_failed++;
-        return -1;
-    }
     int rc = 0;
     if (zmq_send(c->router, n->rid, n->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(c->router, fr.header, fr.header_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(c->router, fr.body, fr.body_len, ZMQ_DONTWAIT) < 0) {
+        zmq_send(c->router, fr->header, fr->header_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(c->router, fr->body, fr->body_len, ZMQ_DONTWAIT) < 0) {
         int e = errno;
         c->st.send_failed++;
         LOG_WARN("node %s: send failed: %s", n->id, zmq_strerror(e));
@@ -36,8 +27,45 @@ int outbound_send(struct commandd *c, struct cnode *n, json_t *msg)
     } else {
         c->st.sent++;
     }
-    wire_frames_free(&fr);
+    wire_frames_free(fr);
     return rc;
+}
+
+static bool reachable(struct commandd *c, const struct cnode *n)
+{
+    if (n->state == SESS_NONE || n->rid_len == 0 || n->key_state != KEY_OK) {
+        c->st.unreachable++;
+        return false;
+    }
+    return true;
+}
+
+int outbound_send(struct commandd *c, struct cnode *n, json_t *msg)
+{
+    if (!reachable(c, n))
+        return -1;
+    struct wire_frames fr;
+    if (wire_seal_hmac(msg, ++n->seq, time_wall(), n->key, &fr) != 0) {
+        LOG_ERROR("node %s: could not seal a message", n->id);
+        c->st.send_failed++;
+        return -1;
+    }
+    return send_frames(c, n, &fr);
+}
+
+/* outbound_send for a message serialized once for many nodes. */
+static int send_prepared(struct commandd *c, struct cnode *n, const struct wire_prepared *p,
+                         time_t now)
+{
+    if (!reachable(c, n))
+        return -1;
+    struct wire_frames fr;
+    if (wire_seal_hmac_prepared(p, ++n->seq, now, n->key, &fr) != 0) {
+        LOG_ERROR("node %s: could not seal a message", n->id);
+        c->st.send_failed++;
+        return -1;
+    }
+    return send_frames(c, n, &fr);
 }
 
 static int send_new(struct commandd *c, struct cnode *n, json_t *msg)
@@ -79,6 +107,12 @@ void outbound_command(struct commandd *c, json_t *cmd)
         return;
     }
     const char *job_id = json_string_value(json_object_get(msg, "job_id"));
+    struct wire_prepared prep;
+    if (wire_prepare(msg, &prep) != 0) {
+        LOG_ERROR("commands: could not serialize a %s (out of memory)", wire_msg_type_name(mt));
+        return;
+    }
+    time_t now = time_wall();
     size_t i, sent = 0, missing = 0;
     json_t *v;
     json_array_foreach(nodes, i, v) {
@@ -91,9 +125,10 @@ void outbound_command(struct commandd *c, json_t *cmd)
                       wire_msg_type_name(mt), org, node ? node : "(bad name)");
             continue;
         }
-        if (outbound_send(c, n, msg) == 0)
+        if (send_prepared(c, n, &prep, now) == 0)
             sent++;
     }
+    wire_prepared_free(&prep);
     if (missing)
         LOG_INFO("commands: %s%s%s sent to %zu node(s); %zu not connected",
                  wire_msg_type_name(mt), job_id ? " job " : "", job_id ? job_id : "", sent,

@@ -8,15 +8,8 @@
 int batch_init(struct batch *b)
 {
     memset(b, 0, sizeof *b);
-    b->events = json_array();
     b->outputs = json_array();
-    if (!b->events || !b->outputs) {
-        json_decref(b->events);
-        json_decref(b->outputs);
-        b->events = b->outputs = NULL;
-        return -1;
-    }
-    return 0;
+    return b->outputs ? 0 : -1;
 }
 
 void batch_clear(struct batch *b)
@@ -24,7 +17,8 @@ void batch_clear(struct batch *b)
     for (size_t i = 0; i < b->nnodes; i++)
         free(b->nodes[i].node);
     b->njobs = b->nnodes = 0;
-    json_array_clear(b->events);
+    textbuf_reset(&b->event_text);
+    b->nevents = 0;
     json_array_clear(b->outputs);
     b->first_ms = 0;
     b->seq = 0;
@@ -36,14 +30,16 @@ void batch_free(struct batch *b)
     batch_clear(b);
     free(b->jobs);
     free(b->nodes);
-    json_decref(b->events);
+    textbuf_free(&b->event_text);
+    free(b->ev_off);
+    free(b->ev_len);
     json_decref(b->outputs);
     memset(b, 0, sizeof *b);
 }
 
 bool batch_empty(const struct batch *b)
 {
-    return b->njobs == 0 && b->nnodes == 0 && json_array_size(b->events) == 0 &&
+    return b->njobs == 0 && b->nnodes == 0 && b->nevents == 0 &&
            json_array_size(b->outputs) == 0;
 }
 
@@ -112,16 +108,56 @@ int batch_add_node(struct batch *b, const char *job_id, const char *node,
     return 0;
 }
 
-int batch_add_event(struct batch *b, json_t *event, int64_t now_ms)
+int batch_add_event(struct batch *b, const char *event, size_t len, int64_t now_ms)
 {
-    if (!event)
+    if (!event || len == 0)
         return -1;
+    if (b->nevents == b->cap_events) {
+        size_t cap = b->cap_events ? b->cap_events * 2 : 256;
+        size_t *off = realloc(b->ev_off, cap * sizeof *off);
+        if (!off)
+            return -1;
+        b->ev_off = off;
+        size_t *ln = realloc(b->ev_len, cap * sizeof *ln);
+        if (!ln)
+            return -1;
+        b->ev_len = ln;
+        b->cap_events = cap;
+    }
     bool was_empty = batch_empty(b);
-    if (json_array_append(b->events, event))
+    size_t before = b->event_text.len;
+    if (b->nevents)
+        textbuf_put(&b->event_text, ",", 1);
+    size_t off = b->event_text.len;
+    textbuf_put(&b->event_text, event, len);
+    if (b->event_text.oom) {
+        /* undo: the text holds exactly the events counted */
+        b->event_text.len = before;
+        b->event_text.oom = false;
+        if (b->event_text.p)
+            b->event_text.p[before] = '\0';
         return -1;
+    }
+    b->ev_off[b->nevents] = off;
+    b->ev_len[b->nevents] = len;
+    b->nevents++;
     if (was_empty)
         b->first_ms = now_ms;
     return 0;
+}
+
+char *batch_events_array(const struct batch *b)
+{
+    size_t n = b->event_text.len;
+    char *s = malloc(n + 3);
+    if (!s)
+        return NULL;
+    s[0] = '[';
+    if (n)
+        memcpy(s + 1, b->event_text.p, n);
+    s[n + 1] = ']';
+    s[n + 2] = '\0';
+    return s;
 }
 
 int batch_add_output(struct batch *b, json_t *output, int64_t now_ms)

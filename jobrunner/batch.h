@@ -19,6 +19,7 @@
 
 #include "jobrunner/job_fsm.h"
 #include "jobrunner/job_spec.h"
+#include "jobrunner/textbuf.h"
 #include "shared/pgarray.h"
 
 #define BATCH_MAX_UPDATES 500
@@ -45,7 +46,11 @@ struct batch {
     size_t njobs, cap_jobs;
     struct batch_node_upd *nodes;
     size_t nnodes, cap_nodes;
-    json_t *events;          /* array, publication order (also stored: job_events) */
+    /* events, publication order (also stored: job_events): their compact
+     * JSON objects joined by ',' in event_text, each at ev_off[i], ev_len[i] */
+    struct textbuf event_text;
+    size_t *ev_off, *ev_len;
+    size_t nevents, cap_events;
     json_t *outputs;         /* array of captured outputs (job_output rows):
                                 {"job_id","node","stdout","stderr" (base64),
                                  "stdout_truncated","stderr_truncated"} */
@@ -64,7 +69,8 @@ int batch_add_job(struct batch *b, const char *job_id, enum job_state status, in
                   int64_t now_ms);
 int batch_add_node(struct batch *b, const char *job_id, const char *node,
                    enum job_node_state status, int64_t at_us, int64_t now_ms);
-int batch_add_event(struct batch *b, json_t *event, int64_t now_ms); /* borrowed */
+/* event: one compact JSON object (len bytes, not checked here) */
+int batch_add_event(struct batch *b, const char *event, size_t len, int64_t now_ms);
 int batch_add_output(struct batch *b, json_t *output, int64_t now_ms); /* borrowed */
 
 bool batch_empty(const struct batch *b);
@@ -82,5 +88,7 @@ void batch_compact(struct batch *b);
 int batch_job_params(const struct batch *b, char **ids, char **statuses, char **at_us);
 int batch_node_params(const struct batch *b, char **job_ids, char **nodes, char **statuses,
                       char **at_us);
+/* The events as one JSON array text (malloc'd), or NULL when out of memory. */
+char *batch_events_array(const struct batch *b);
 
 #endif

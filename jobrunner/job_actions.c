@@ -3,35 +3,33 @@
 #include "jobrunner/job_link.h"
 #include "shared/timefmt.h"
 
+#include <string.h>
+
 int job_outbox_init(struct job_outbox *o)
 {
-    o->reports = json_array();
-    o->events = json_array();
-    for (int k = 0; k < JOB_SEND_KINDS; k++)
+    memset(o, 0, sizeof *o);
+    for (int k = 0; k < JOB_SEND_KINDS; k++) {
         o->sends[k] = json_array();
-    int ok = o->reports && o->events;
-    for (int k = 0; k < JOB_SEND_KINDS; k++)
-        ok = ok && o->sends[k];
-    if (!ok) {
-        job_outbox_free(o);
-        return -1;
+        if (!o->sends[k]) {
+            job_outbox_free(o);
+            return -1;
+        }
     }
     return 0;
 }
 
 void job_outbox_clear(struct job_outbox *o)
 {
-    json_array_clear(o->reports);
-    json_array_clear(o->events);
+    textbuf_reset(&o->reports);
+    o->nreports = 0;
     for (int k = 0; k < JOB_SEND_KINDS; k++)
         json_array_clear(o->sends[k]);
 }
 
 void job_outbox_free(struct job_outbox *o)
 {
-    json_decref(o->reports);
-    json_decref(o->events);
-    o->reports = o->events = NULL;
+    textbuf_free(&o->reports);
+    o->nreports = 0;
     for (int k = 0; k < JOB_SEND_KINDS; k++) {
         json_decref(o->sends[k]);
         o->sends[k] = NULL;
@@ -44,6 +42,23 @@ size_t job_outbox_sends(const struct job_outbox *o)
     for (int k = 0; k < JOB_SEND_KINDS; k++)
         n += json_array_size(o->sends[k]);
     return n;
+}
+
+json_t *job_outbox_reports_json(const struct job_outbox *o)
+{
+    json_t *arr = json_array();
+    const char *s = o->reports.p, *end = s ? s + o->reports.len : s;
+    while (arr && s && s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        json_t *m = json_loadb(s, n, 0, NULL);
+        if (!m || json_array_append_new(arr, m)) {
+            json_decref(arr);
+            return NULL;
+        }
+        s += n + 1;
+    }
+    return arr;
 }
 
 json_t *job_event_json(const struct job_ctx *ctx, const struct job_action *a, int64_t at_us)
@@ -70,9 +85,59 @@ json_t *job_event_json(const struct job_ctx *ctx, const struct job_action *a, in
     return ev;
 }
 
-static int add_report(struct job_outbox *o, json_t *r)
+static bool gets_reason(const struct job_ctx *ctx, const struct job_action *a)
 {
-    return r ? json_array_append_new(o->reports, r) : -1;
+    return ctx->reason && ctx->reason_node && a->node_name &&
+           (a->event == JOB_EV_QUORUM_VOTE || a->event == JOB_EV_RUN_COMPLETE) &&
+           !strcmp(a->node_name, ctx->reason_node);
+}
+
+int job_event_line(struct textbuf *t, const struct job_ctx *ctx, const struct job_action *a,
+                   int64_t at_us)
+{
+    const char *name = job_event_name(a->event);
+    bool extra = a->event == JOB_EV_START && ctx->start_extra;
+    char ts[TIME_EVENT_SIZE];
+    if (time_format_event(at_us, ts, sizeof ts))
+        ts[0] = '\0';
+    if (!extra && !gets_reason(ctx, a) && textbuf_is_plain(ctx->org) &&
+        textbuf_is_plain(ctx->job_id) && textbuf_is_plain(name) && textbuf_is_plain(ts) &&
+        (!a->node_name || textbuf_is_plain(a->node_name)) &&
+        (!a->status || textbuf_is_plain(a->status))) {
+        /* what json_dumps writes for job_event_json's object (members in
+         * insertion order), without building it */
+        textbuf_puts(t, "{\"type\":\"event\",\"event\":{\"type\":\"job_event\",\"org\":\"");
+        textbuf_puts(t, ctx->org);
+        textbuf_puts(t, "\",\"job_id\":\"");
+        textbuf_puts(t, ctx->job_id);
+        textbuf_puts(t, "\",\"event\":\"");
+        textbuf_puts(t, name);
+        textbuf_puts(t, "\",\"timestamp\":\"");
+        textbuf_puts(t, ts);
+        textbuf_put(t, "\"", 1);
+        if (a->node_name) {
+            textbuf_puts(t, ",\"node\":\"");
+            textbuf_puts(t, a->node_name);
+            textbuf_put(t, "\"", 1);
+        }
+        if (a->status) {
+            textbuf_puts(t, ",\"status\":\"");
+            textbuf_puts(t, a->status);
+            textbuf_put(t, "\"", 1);
+        }
+        textbuf_put(t, "}}\n", 3);
+        return t->oom ? -1 : 0;
+    }
+    json_t *ev = job_event_json(ctx, a, at_us);
+    if (!ev)
+        return -1;
+    /* a reason that is not valid UTF-8 (cut at 200 bytes) is left out */
+    if (gets_reason(ctx, a))
+        (void)json_object_set_new(ev, "reason", json_string(ctx->reason));
+    json_t *rep = job_link_event(ev);
+    int rc = rep ? job_link_json_line(t, rep) : -1;
+    json_decref(rep);
+    return rc;
 }
 
 int job_outbox_add(struct job_outbox *o, const struct job_ctx *ctx,
@@ -92,21 +157,18 @@ int job_outbox_add(struct job_outbox *o, const struct job_ctx *ctx,
             rc = json_array_append_new(o->sends[JOB_SEND_ABORT], json_string(a->node_name));
             break;
         case JOB_ACT_NODE_STATE:
-            rc = add_report(o, job_link_node_state(
-                                   a->node_name, job_node_state_name(a->new_state), at_us));
+            rc = job_link_node_state_line(&o->reports, a->node_name,
+                                          job_node_state_name(a->new_state), at_us);
+            o->nreports++;
             break;
         case JOB_ACT_JOB_STATE:
-            rc = add_report(o, job_link_job_state(job_state_name(a->new_state), at_us));
+            rc = job_link_job_state_line(&o->reports, job_state_name(a->new_state), at_us);
+            o->nreports++;
             break;
-        case JOB_ACT_EVENT: {
-            json_t *ev = job_event_json(ctx, a, at_us);
-            if (!ev || json_array_append(o->events, ev)) {
-                json_decref(ev);
-                return -1;
-            }
-            rc = add_report(o, job_link_event(ev));
+        case JOB_ACT_EVENT:
+            rc = job_event_line(&o->reports, ctx, a, at_us);
+            o->nreports++;
             break;
-        }
         case JOB_ACT_SET_TIMER:
         case JOB_ACT_CANCEL_TIMER:
             break;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "jobrunner/job_fsm.h"
+#include "jobrunner/textbuf.h"
 
 #define JOB_SEND_CHUNK 5000              /* nodes per bus message, at most */
 #define JOB_SEND_CHUNK_BYTES (512u << 10) /* and about this many bytes of names */
@@ -31,6 +32,10 @@ struct job_ctx {
     const char *org;
     const char *job_id;
     json_t *start_extra;  /* borrowed, may be NULL: fields merged into `start` */
+    /* A nack's reason (may be NULL): added as "reason" to reason_node's
+     * quorum_vote and run_complete events. */
+    const char *reason_node;
+    const char *reason;
 };
 
 enum job_send_kind { JOB_SEND_COMMIT, JOB_SEND_RUN, JOB_SEND_ABORT, JOB_SEND_KINDS };
@@ -39,8 +44,8 @@ enum job_send_kind { JOB_SEND_COMMIT, JOB_SEND_RUN, JOB_SEND_ABORT, JOB_SEND_KIN
  * that jobrunner knows a job started before any node hears of it), then
  * the node commands. */
 struct job_outbox {
-    json_t *reports;                 /* array of job_link report objects */
-    json_t *events;                  /* array of the published event objects (also in reports) */
+    struct textbuf reports;          /* job_link report lines, each ending in '\n' */
+    size_t nreports;
     json_t *sends[JOB_SEND_KINDS];   /* arrays of node names */
 };
 
@@ -48,6 +53,9 @@ int job_outbox_init(struct job_outbox *o);  /* 0, or -1 when out of memory */
 void job_outbox_clear(struct job_outbox *o); /* empties, keeps the arrays */
 void job_outbox_free(struct job_outbox *o);
 size_t job_outbox_sends(const struct job_outbox *o); /* nodes to message, all kinds */
+/* The report lines parsed into an array of objects (for tests; NULL when
+ * a line is not JSON or out of memory). */
+json_t *job_outbox_reports_json(const struct job_outbox *o);
 
 /* Appends the translation of n actions at time at_us. Timer actions need
  * no output (the caller polls job_fsm_deadline). 0, or -1 when out of
@@ -57,6 +65,11 @@ int job_outbox_add(struct job_outbox *o, const struct job_ctx *ctx,
 
 /* One published event for an EVENT action (NULL when out of memory). */
 json_t *job_event_json(const struct job_ctx *ctx, const struct job_action *a, int64_t at_us);
+/* The same event's report line ({"type":"event","event":{...}} and '\n'),
+ * appended to t: written directly when every string is plain (the same
+ * bytes json_dumps gives), through jansson otherwise. 0 or -1 (memory). */
+int job_event_line(struct textbuf *t, const struct job_ctx *ctx, const struct job_action *a,
+                   int64_t at_us);
 
 /* Where the chunk of nodes starting at `from` ends (exclusive): at most
  * JOB_SEND_CHUNK names and, beyond the first, JOB_SEND_CHUNK_BYTES. */

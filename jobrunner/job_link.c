@@ -178,6 +178,65 @@ static char *line_of(const json_t *msg, size_t *len)
     return line;
 }
 
+int job_link_node_state_line(struct textbuf *t, const char *node, const char *status,
+                             int64_t at_us)
+{
+    if (wire_valid_name(node, strlen(node)) && wire_valid_name(status, strlen(status))) {
+        /* JOB_LINK_NODE_STATE_FMT, without printf (one per node transition) */
+        textbuf_puts(t, "{\"type\":\"node_state\",\"node\":\"");
+        textbuf_puts(t, node);
+        textbuf_puts(t, "\",\"status\":\"");
+        textbuf_puts(t, status);
+        textbuf_puts(t, "\",\"at_us\":");
+        textbuf_put_i64(t, (long long)at_us);
+        textbuf_put(t, "}\n", 2);
+        return t->oom ? -1 : 0;
+    }
+    json_t *m = job_link_node_state(node, status, at_us);
+    int rc = m ? job_link_json_line(t, m) : -1;
+    json_decref(m);
+    return rc;
+}
+
+int job_link_job_state_line(struct textbuf *t, const char *status, int64_t at_us)
+{
+    if (textbuf_is_plain(status)) {
+        textbuf_printf(t, "{\"type\":\"job_state\",\"status\":\"%s\",\"at_us\":%lld}\n", status,
+                       (long long)at_us);
+        return t->oom ? -1 : 0;
+    }
+    json_t *m = job_link_job_state(status, at_us);
+    int rc = m ? job_link_json_line(t, m) : -1;
+    json_decref(m);
+    return rc;
+}
+
+int job_link_json_line(struct textbuf *t, const json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    if (!text)
+        return -1;
+    textbuf_puts(t, text);
+    textbuf_put(t, "\n", 1);
+    free(text);
+    return t->oom ? -1 : 0;
+}
+
+int job_link_write_text(int fd, const char *text, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
 int job_link_write(int fd, const json_t *msg)
 {
     size_t len;

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobrunner/textbuf.h"
+
 #define JOB_LINK_FD 3                     /* the job process's end */
 #define JOB_LINK_MAX_LINE (8u << 20)      /* a longer line is a broken peer */
 
@@ -52,6 +54,17 @@ json_t *job_link_event(json_t *event); /* steals event */
 int job_link_parse_node_state(const char *line, size_t len, char *node, size_t node_cap,
                               char *status, size_t status_cap, int64_t *at_us);
 
+/* The report lines of job_link_node_state / job_link_job_state, appended
+ * to t without building an object (the same bytes as their json_dumps).
+ * 0 or -1 (out of memory). */
+int job_link_node_state_line(struct textbuf *t, const char *node, const char *status,
+                             int64_t at_us);
+int job_link_job_state_line(struct textbuf *t, const char *status, int64_t at_us);
+/* Appends msg's compact JSON and '\n' (the general case). 0 or -1. */
+int job_link_json_line(struct textbuf *t, const json_t *msg);
+
+/* Writes len bytes of ready lines to a blocking fd, all of them. 0 or -1. */
+int job_link_write_text(int fd, const char *text, size_t len);
 /* Writes msg as one line to a blocking fd, the whole of it. 0 or -1. */
 int job_link_write(int fd, const json_t *msg);
 /* Writes every element of the array msgs as a line, in order, with one

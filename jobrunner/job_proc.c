@@ -19,6 +19,7 @@
 #include "jobrunner/job_link.h"
 #include "jobrunner/job_output.h"
 #include "shared/bus.h"
+#include "shared/flatjson.h"
 #include "shared/log.h"
 #include "shared/timefmt.h"
 #include "shared/wire.h"
@@ -142,25 +143,17 @@ static int collect(struct jp *p)
     const struct job_action *acts = job_fsm_actions(p->fsm, &n);
     if (n == 0)
         return 0;
-    size_t first_event = json_array_size(p->out.events);
+    /* a nack's reason goes into that node's events of this input only */
+    p->ctx.reason_node = p->reason[0] ? p->reason_node : NULL;
+    p->ctx.reason = p->reason[0] ? p->reason : NULL;
     int rc = job_outbox_add(&p->out, &p->ctx, acts, n, time_wall_us());
     job_fsm_clear_actions(p->fsm);
+    p->ctx.reason_node = p->ctx.reason = NULL;
+    p->reason[0] = p->reason_node[0] = '\0';
     if (rc) {
         LOG_ERROR("job=%s: out of memory", p->spec->job_id);
         return -1;
     }
-    if (p->reason[0]) {
-        /* only the events of this input */
-        for (size_t i = first_event; i < json_array_size(p->out.events); i++) {
-            json_t *ev = json_array_get(p->out.events, i);
-            const char *node = json_string_value(json_object_get(ev, "node"));
-            const char *name = json_string_value(json_object_get(ev, "event"));
-            if (node && name && !strcmp(node, p->reason_node) &&
-                (!strcmp(name, "quorum_vote") || !strcmp(name, "run_complete")))
-                json_object_set_new(ev, "reason", json_string(p->reason));
-        }
-    }
-    p->reason[0] = p->reason_node[0] = '\0';
     return 0;
 }
 
@@ -169,7 +162,7 @@ static int collect(struct jp *p)
  * then the node commands. -1 when jobrunner is gone: the process must end. */
 static int flush(struct jp *p)
 {
-    if (job_link_write_lines(p->link, p->out.reports)) {
+    if (p->out.reports.len && job_link_write_text(p->link, p->out.reports.p, p->out.reports.len)) {
         LOG_ERROR("job=%s: jobrunner link: %s", p->spec->job_id, strerror(errno));
         return -1;
     }
@@ -199,28 +192,31 @@ static void log_result(struct jp *p, const char *what, const char *node, enum jo
                  job_fsm_result_str(r));
 }
 
-static void on_reply(struct jp *p, json_t *m)
+/* A node reply's fields; m is its JSON tree when it was parsed as one
+ * (needed for captured output), NULL when it was scanned flat. */
+struct reply {
+    const char *type, *org, *node, *reply, *job_id, *why;
+    bool bad_job_id;
+    json_t *m;
+};
+
+static void handle_reply(struct jp *p, const struct reply *x)
 {
-    const char *type = json_string_value(json_object_get(m, "type"));
-    const char *org = json_string_value(json_object_get(m, "org"));
-    const char *node = json_string_value(json_object_get(m, "node"));
-    const char *reply = json_string_value(json_object_get(m, "reply"));
-    json_t *jid = json_object_get(m, "job_id");
-    if (!type || strcmp(type, "node_reply") || !node || !reply ||
-        (jid && !json_is_string(jid) && !json_is_null(jid))) {
+    const char *node = x->node, *reply = x->reply;
+    if (!x->type || strcmp(x->type, "node_reply") || !node || !reply || x->bad_job_id) {
         LOG_WARN("job=%s: dropped a malformed node reply", p->spec->job_id);
         return;
     }
-    if (!org || strcmp(org, p->spec->org)) {
+    if (!x->org || strcmp(x->org, p->spec->org)) {
         LOG_WARN("job=%s node=%s: reply from another org dropped", p->spec->job_id, node);
         return;
     }
     enum job_fsm_result r =
-        job_fsm_reply(p->fsm, time_now_ms(), node, json_string_value(jid), job_msg_from_type(reply));
+        job_fsm_reply(p->fsm, time_now_ms(), node, x->job_id, job_msg_from_type(reply));
     log_result(p, reply, node, r);
     if (r != JOB_FSM_OK)
         return;
-    const char *why = json_string_value(json_object_get(m, "reason"));
+    const char *why = x->why;
     if (why && (!strcmp(reply, "nack_commit") || !strcmp(reply, "nack_run"))) {
         LOG_INFO("job=%s node=%s %s: %.200s", p->spec->job_id, node, reply, why);
         snprintf(p->reason_node, sizeof p->reason_node, "%s", node);
@@ -230,9 +226,10 @@ static void on_reply(struct jp *p, json_t *m)
             if ((unsigned char)*c < 0x20)
                 *c = ' ';
     }
-    if (p->capture && (!strcmp(reply, "succeeded") || !strcmp(reply, "failed"))) {
+    if (p->capture && x->m && (!strcmp(reply, "succeeded") || !strcmp(reply, "failed"))) {
         /* Before the node's state report (written by execute): whoever sees
          * the node finished finds its output. */
+        json_t *m = x->m;
         json_t *rep = job_output_report(node, m);
         if (rep && job_link_write(p->link, rep))
             LOG_ERROR("job=%s node=%s: output not handed to jobrunner", p->spec->job_id, node);
@@ -240,6 +237,104 @@ static void on_reply(struct jp *p, json_t *m)
             LOG_ERROR("job=%s node=%s: output dropped (out of memory)", p->spec->job_id, node);
         json_decref(rep);
     }
+}
+
+static void on_reply(struct jp *p, json_t *m)
+{
+    json_t *jid = json_object_get(m, "job_id");
+    struct reply x = {
+        .type = json_string_value(json_object_get(m, "type")),
+        .org = json_string_value(json_object_get(m, "org")),
+        .node = json_string_value(json_object_get(m, "node")),
+        .reply = json_string_value(json_object_get(m, "reply")),
+        .job_id = json_string_value(jid),
+        .why = json_string_value(json_object_get(m, "reason")),
+        .bad_job_id = jid && !json_is_string(jid) && !json_is_null(jid),
+        .m = m,
+    };
+    handle_reply(p, &x);
+}
+
+#define FLAT_REPLY_MAX 1024
+
+/* A string member copied NUL-terminated into *out (advanced), or NULL
+ * when absent or not a string. */
+static const char *flat_str(const struct flatjson *f, const char *key, char **out)
+{
+    const struct flatjson_member *mb = flatjson_get(f, key);
+    if (!mb || mb->type != FLATJSON_STRING)
+        return NULL;
+    char *s = *out;
+    memcpy(s, mb->str, mb->str_len);
+    s[mb->str_len] = '\0';
+    *out += mb->str_len + 1;
+    return s;
+}
+
+/* The usual node reply (flat, from commandd) is read without a JSON tree;
+ * anything else, and replies that may carry captured output, through
+ * jansson. false: use jansson. */
+static bool flat_reply(struct jp *p, const char *buf, size_t len)
+{
+    struct flatjson f;
+    if (p->capture || len >= FLAT_REPLY_MAX || flatjson_scan(&f, buf, len))
+        return false;
+    char store[FLAT_REPLY_MAX + FLATJSON_MAX_MEMBERS], *w = store;
+    const struct flatjson_member *jid = flatjson_get(&f, "job_id");
+    struct reply x = {
+        .type = flat_str(&f, "type", &w),
+        .org = flat_str(&f, "org", &w),
+        .node = flat_str(&f, "node", &w),
+        .reply = flat_str(&f, "reply", &w),
+        .job_id = flat_str(&f, "job_id", &w),
+        .why = flat_str(&f, "reason", &w),
+        .bad_job_id = jid && jid->type != FLATJSON_STRING && jid->type != FLATJSON_NULL,
+        .m = NULL,
+    };
+    handle_reply(p, &x);
+    return true;
+}
+
+static void one_reply(struct jp *p, const char *text, size_t len)
+{
+    if (flat_reply(p, text, len))
+        return;
+    json_error_t jerr;
+    json_t *m = json_loadb(text, len, 0, &jerr);
+    if (json_is_object(m))
+        on_reply(p, m);
+    else
+        LOG_WARN("job=%s bus: dropped malformed message: %s", p->spec->job_id,
+                 m ? "not an object" : jerr.text);
+    json_decref(m);
+}
+
+/* Drains the replies socket; -1 when the job must end (execute failed). */
+static int drain_replies(struct jp *p)
+{
+    for (int i = 0; i < MAX_MSGS_PER_WAKE; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        int rv = nng_recv(p->replies, &buf, &len, NNG_FLAG_NONBLOCK | NNG_FLAG_ALLOC);
+        if (rv) {
+            if (rv != NNG_EAGAIN && rv != NNG_ETIMEDOUT && rv != NNG_ECLOSED)
+                LOG_WARN("job=%s bus: recv failed: %s", p->spec->job_id, nng_strerror(rv));
+            break;
+        }
+        /* one reply per line (commandd batches them, commandd/jobsocks.h) */
+        int rc = 0;
+        for (const char *line = buf, *end = buf + len; line < end && !rc;) {
+            const char *nl = memchr(line, '\n', (size_t)(end - line));
+            size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
+            one_reply(p, line, n);
+            rc = collect(p);
+            line += n + 1;
+        }
+        nng_free(buf, len);
+        if (rc)
+            return -1;
+    }
+    return flush(p);
 }
 
 static void on_node_event(struct jp *p, json_t *m)
@@ -347,7 +442,7 @@ static int loop(struct jp *p)
                 continue;       /* the linger lets the aborts go out */
             }
         }
-        if (pr > 0 && (pfds[2].revents & POLLIN) && drain(p, p->replies, on_reply))
+        if (pr > 0 && (pfds[2].revents & POLLIN) && drain_replies(p))
             return 1;
         if (pr > 0 && (pfds[3].revents & POLLIN) && drain(p, p->events, on_node_event))
             return 1;

@@ -9,6 +9,7 @@
 #include "jobrunner/jobrunner.h"
 #include "jobrunner/jr_store.h"
 #include "shared/bus.h"
+#include "shared/flatjson.h"
 #include "shared/log.h"
 #include "shared/timefmt.h"
 #include "shared/wire.h"
@@ -29,6 +30,19 @@ int jr_apply_report(struct jobrunner *jr, struct jr_child *c, const char *line, 
             return -1;
         }
         LOG_DEBUG("job=%s node=%s status=%s", c->job_id, node_name, node_status);
+        return 0;
+    }
+    /* The next most frequent: an event whose object is flat (plain
+     * strings), stored and published as the very text the job wrote. */
+    static const char ev_prefix[] = "{\"type\":\"event\",\"event\":";
+    const size_t pl = sizeof ev_prefix - 1;
+    struct flatjson f;
+    if (len > pl + 1 && !memcmp(line, ev_prefix, pl) && line[len - 1] == '}' &&
+        flatjson_scan(&f, line + pl, len - pl - 1) == 0) {
+        if (batch_add_event(&jr->batch, line + pl, len - pl - 1, now_ms)) {
+            LOG_ERROR("job=%s: event not recorded (out of memory)", c->job_id);
+            return -1;
+        }
         return 0;
     }
     json_error_t e;
@@ -84,7 +98,10 @@ int jr_apply_report(struct jobrunner *jr, struct jr_child *c, const char *line, 
         LOG_DEBUG("job=%s node=%s: output captured", c->job_id, node);
     } else if (!strcmp(type, "event")) {
         json_t *ev = json_object_get(m, "event");
-        if (!json_is_object(ev) || batch_add_event(&jr->batch, ev, now_ms))
+        char *text = json_is_object(ev) ? json_dumps(ev, JSON_COMPACT) : NULL;
+        int bad = !text || batch_add_event(&jr->batch, text, strlen(text), now_ms);
+        free(text);
+        if (bad)
             goto out;
     } else {
         LOG_ERROR("job=%s: unknown report type '%.40s'", c->job_id, type);
@@ -156,13 +173,13 @@ bool jr_end_queued(const struct jobrunner *jr, const char *job_id)
 
 static void publish_events(struct jobrunner *jr)
 {
-    size_t i;
-    json_t *ev;
-    json_array_foreach(jr->batch.events, i, ev) {
-        if (bus_send_json(jr->pub, ev, NNG_FLAG_NONBLOCK))
-            LOG_WARN("job=%s: event %s not published",
-                     json_string_value(json_object_get(ev, "job_id")),
-                     json_string_value(json_object_get(ev, "event")));
+    const struct batch *b = &jr->batch;
+    for (size_t i = 0; i < b->nevents; i++) {
+        int rv = nng_send(jr->pub, b->event_text.p + b->ev_off[i], b->ev_len[i],
+                          NNG_FLAG_NONBLOCK);
+        if (rv)
+            LOG_WARN("event not published (%s): %.120s", nng_strerror(rv),
+                     b->event_text.p + b->ev_off[i]);
     }
 }
 
@@ -223,14 +240,16 @@ static int end_job(struct jobrunner *jr, const struct jr_end *e, int64_t now_ms)
         struct jr_child pseudo = { .pid = 0, .fd = -1, .last = j.state };
         memcpy(pseudo.job_id, e->job_id, JOB_ID_LEN + 1);
         snprintf(pseudo.org, sizeof pseudo.org, "%s", j.org);
-        size_t i;
-        json_t *rep;
-        json_array_foreach(out.reports, i, rep) {
-            char *line = json_dumps(rep, JSON_COMPACT);
-            if (!line || jr_apply_report(jr, &pseudo, line, strlen(line), now_ms))
+        struct line_buf lb;
+        line_buf_init(&lb);
+        if (line_buf_append(&lb, out.reports.p, out.reports.len))
+            LOG_ERROR("job=%s %s: could not record the transitions (memory)", e->job_id, what);
+        char *line;
+        size_t len;
+        while ((line = line_buf_next(&lb, &len)) != NULL)
+            if (jr_apply_report(jr, &pseudo, line, len, now_ms))
                 LOG_ERROR("job=%s %s: could not record a transition", e->job_id, what);
-            free(line);
-        }
+        line_buf_free(&lb);
         size_t naborts = json_array_size(out.sends[JOB_SEND_ABORT]);
         if (naborts) {
             json_t *abort = wire_msg_abort(e->job_id);

@@ -129,14 +129,14 @@ static const char *const OUTPUTS_SQL =
 int store_flush(struct db *db, struct batch *b)
 {
     batch_compact(b);
-    size_t nev = json_array_size(b->events), nout = json_array_size(b->outputs);
+    size_t nev = b->nevents, nout = json_array_size(b->outputs);
     if (b->njobs == 0 && b->nnodes == 0 && nev == 0 && nout == 0)
         return 0;
     char *ji = NULL, *js = NULL, *ja = NULL, *nj = NULL, *nn = NULL, *ns = NULL, *na = NULL;
     char *evs = NULL, *outs = NULL;
     int rc = -1;
     if (batch_job_params(b, &ji, &js, &ja) || batch_node_params(b, &nj, &nn, &ns, &na) ||
-        (nev && !(evs = json_dumps(b->events, JSON_COMPACT))) ||
+        (nev && !(evs = batch_events_array(b))) ||
         (nout && !(outs = json_dumps(b->outputs, JSON_COMPACT)))) {
         LOG_ERROR("flush: out of memory");
         goto out;

@@ -646,14 +646,32 @@ static const struct view *node_view(const struct wire_node_msg *m, struct view *
 }
 
 /* A heartbeat that flatjson can read (what clients send) is not built into
- * a JSON tree: that was more than half the instructions of verifying one. */
-static bool scan_flat_heartbeat(struct wire_node_msg *m, const void *body, size_t blen)
+ * a JSON tree: that was more than half the instructions of verifying one.
+ * Nor is a job reply without captured output or a reason (ack_commit,
+ * ack_run, succeeded...: three per node and job); those members are what
+ * commandd reads from the tree, so a reply carrying any of them gets one. */
+static bool scan_flat(struct wire_node_msg *m, const void *body, size_t blen)
 {
     if (flatjson_scan(&m->flat, body, blen) != 0)
         return false;
     const struct flatjson_member *t = flatjson_get(&m->flat, "type");
-    return t && t->type == FLATJSON_STRING && t->str_len == 9 &&
-           memcmp(t->str, "heartbeat", 9) == 0;
+    if (!t || t->type != FLATJSON_STRING)
+        return false;
+    if (t->str_len == 9 && memcmp(t->str, "heartbeat", 9) == 0)
+        return true;
+    char name[32];
+    if (t->str_len >= sizeof name)
+        return false;
+    memcpy(name, t->str, t->str_len);
+    name[t->str_len] = '\0';
+    if (!wire_msg_type_is_job_event(wire_msg_type_parse(name)))
+        return false;
+    static const char *const tree_only[] = { "stdout", "stderr", "stdout_b64", "stderr_b64",
+                                             "reason" };
+    for (size_t i = 0; i < sizeof tree_only / sizeof tree_only[0]; i++)
+        if (flatjson_get(&m->flat, tree_only[i]))
+            return false;
+    return true;
 }
 
 static enum wire_err node_open(struct wire_node_msg *m, const void *header, size_t hlen,
@@ -666,7 +684,7 @@ static enum wire_err node_open(struct wire_node_msg *m, const void *header, size
         return rc;
     if (m->header.method != WIRE_HMAC_SHA256)
         return fail(err, WIRE_ERR_BAD_METHOD, "node messages must be signed with hmac_sha256");
-    if (lean && scan_flat_heartbeat(m, body, blen)) {
+    if (lean && scan_flat(m, body, blen)) {
         m->lean = true;
     } else {
         m->body = parse_object(body, blen, err, &rc);
@@ -962,6 +980,69 @@ int wire_seal_hmac(json_t *msg, int64_t sequence, time_t now,
         return -1;
     }
     return seal(msg, sequence, now, WIRE_HMAC_SHA256, key, NULL, out);
+}
+
+int wire_prepare(const json_t *msg, struct wire_prepared *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(msg))
+        return -1;
+    json_t *copy = json_copy((json_t *)msg); /* shallow: members are shared, not copied */
+    if (!copy)
+        return -1;
+    json_object_del(copy, "sequence");
+    json_object_del(copy, "timestamp");
+    out->empty = json_object_size(copy) == 0;
+    char *text = json_dumps(copy, JSON_COMPACT);
+    json_decref(copy);
+    if (!text)
+        return -1;
+    size_t n = strlen(text);
+    if (n < 2 || text[n - 1] != '}') {
+        free(text);
+        return -1;
+    }
+    text[n - 1] = '\0';
+    out->head = text;
+    out->head_len = n - 1;
+    return 0;
+}
+
+void wire_prepared_free(struct wire_prepared *p)
+{
+    if (!p)
+        return;
+    free(p->head);
+    memset(p, 0, sizeof *p);
+}
+
+int wire_seal_hmac_prepared(const struct wire_prepared *p, int64_t sequence, time_t now,
+                            const unsigned char key[WIRE_SESSION_KEY_LEN],
+                            struct wire_frames *out)
+{
+    memset(out, 0, sizeof *out);
+    char ts[TIME_RFC1123_SIZE];
+    if (!p || !p->head || !key || time_format_rfc1123(now, ts, sizeof ts) != 0)
+        return -1;
+    char tail[64 + TIME_RFC1123_SIZE];
+    int tn = snprintf(tail, sizeof tail, "%s\"sequence\":%lld,\"timestamp\":\"%s\"}",
+                      p->empty ? "" : ",", (long long)sequence, ts);
+    if (tn < 0 || (size_t)tn >= sizeof tail)
+        return -1;
+    out->body_len = p->head_len + (size_t)tn;
+    out->body = malloc(out->body_len + 1);
+    out->header = malloc(WIRE_HEADER_BUF);
+    if (!out->body || !out->header)
+        goto fail;
+    memcpy(out->body, p->head, p->head_len);
+    memcpy(out->body + p->head_len, tail, (size_t)tn + 1);
+    if (wire_header_hmac(key, out->body, out->body_len, out->header, WIRE_HEADER_BUF) != 0)
+        goto fail;
+    out->header_len = strlen(out->header);
+    return 0;
+fail:
+    wire_frames_free(out);
+    return -1;
 }
 
 int wire_seal_rsa(json_t *msg, int64_t sequence, time_t now, EVP_PKEY *priv,

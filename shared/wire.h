@@ -159,7 +159,7 @@ EVP_PKEY *wire_load_public_key(const char *pem, size_t len);
 struct wire_node_msg {
     struct wire_header header;
     json_t *body;                       /* owned: the whole object (stdout, stderr, client...);
-                                           NULL for a heartbeat opened lean */
+                                           NULL when opened lean */
     bool lean;                          /* opened lean: fields read from flat, body NULL */
     struct flatjson flat;               /* lean: members, pointing into raw (until verify) */
     const unsigned char *raw;           /* caller's body bytes, between open and verify */
@@ -185,13 +185,14 @@ enum wire_err wire_node_msg_open(struct wire_node_msg *m, const void *header, si
                                  const void *body, size_t blen, size_t max_body_size,
                                  struct wire_error *err);
 
-/* The same, for a caller that needs only the fields below for heartbeats
- * (commandd): a heartbeat whose body is a flat object of plain strings,
- * integers and literals (shared/flatjson.h; what clients send) is checked
- * without building a JSON tree, and body stays NULL. Everything else, and
- * every other message type, is opened exactly as by wire_node_msg_open. The
- * result (accepted or not, fields, errors) is the same either way except
- * for body. */
+/* The same, for a caller that needs only the fields below (commandd): a
+ * heartbeat, or a job reply (ack_commit ... aborted) without stdout,
+ * stderr, stdout_b64, stderr_b64 or reason, whose body is a flat object of
+ * plain strings, integers and literals (shared/flatjson.h; what clients
+ * send) is checked without building a JSON tree, and body stays NULL.
+ * Everything else is opened exactly as by wire_node_msg_open. The result
+ * (accepted or not, fields, errors) is the same either way except for
+ * body. */
 enum wire_err wire_node_msg_open_lean(struct wire_node_msg *m, const void *header, size_t hlen,
                                       const void *body, size_t blen, size_t max_body_size,
                                       struct wire_error *err);
@@ -284,6 +285,23 @@ int wire_seal_hmac(json_t *msg, int64_t sequence, time_t now,
 int wire_seal_rsa(json_t *msg, int64_t sequence, time_t now, EVP_PKEY *priv,
                   struct wire_frames *out);
 void wire_frames_free(struct wire_frames *f);
+
+/* One message sealed for many nodes (a job's commit or run): msg is
+ * serialized once, without "sequence" and "timestamp", and each node's
+ * body is that text plus its own two members, the same bytes
+ * wire_seal_hmac gives (jansson keeps members in insertion order, so the
+ * two it sets come last). */
+struct wire_prepared {
+    char *head;          /* msg's compact JSON minus the closing '}' */
+    size_t head_len;
+    bool empty;          /* msg had no other member (no ',' before "sequence") */
+};
+/* 0, or -1 (not an object, out of memory). */
+int wire_prepare(const json_t *msg, struct wire_prepared *out);
+void wire_prepared_free(struct wire_prepared *p);
+int wire_seal_hmac_prepared(const struct wire_prepared *p, int64_t sequence, time_t now,
+                            const unsigned char key[WIRE_SESSION_KEY_LEN],
+                            struct wire_frames *out);
 
 /* Message constructors: a new object (caller owns), or NULL when a required
  * argument is NULL or not valid UTF-8, or on out of memory. */

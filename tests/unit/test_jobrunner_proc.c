@@ -190,15 +190,20 @@ Test(job_actions, start_reports_before_commands_and_groups_commits)
     drain(f, &o, &ctx);
 
     /* start event (with extras), voting, n2 unavailable + its vote. */
-    cr_assert_eq(json_array_size(o.reports), 4);
-    json_t *start = json_object_get(json_array_get(o.reports, 0), "event");
+    json_t *reps = job_outbox_reports_json(&o);
+    cr_assert_not_null(reps);
+    cr_assert_eq(json_array_size(reps), 4);
+    cr_assert_eq(o.nreports, 4);
+    json_t *start = json_object_get(json_array_get(reps, 0), "event");
     cr_assert_str_eq(json_string_value(json_object_get(start, "event")), "start");
     cr_assert_str_eq(json_string_value(json_object_get(start, "command")), "uptime");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(o.reports, 1), "status")),
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(reps, 1), "status")),
                      "voting");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(o.reports, 2), "node")),
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(reps, 2), "node")),
                      "n2");
-    cr_assert_eq(json_array_size(o.events), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(reps, 3), "type")),
+                     "event");
+    json_decref(reps);
     cr_assert_eq(json_array_size(o.sends[JOB_SEND_COMMIT]), 2);
     cr_assert_eq(job_outbox_sends(&o), 2);
 
@@ -213,7 +218,8 @@ Test(job_actions, start_reports_before_commands_and_groups_commits)
     json_decref(commit);
 
     job_outbox_clear(&o);
-    cr_assert_eq(json_array_size(o.reports), 0);
+    cr_assert_eq(o.reports.len, 0);
+    cr_assert_eq(o.nreports, 0);
     cr_assert_eq(job_outbox_sends(&o), 0);
     job_outbox_free(&o);
     json_decref(extra);
@@ -241,10 +247,13 @@ Test(job_actions, quorum_then_run_then_completion)
     job_fsm_reply(f, 4, "a", JOB, JOB_MSG_SUCCEEDED);
     job_fsm_reply(f, 4, "b", JOB, JOB_MSG_FAILED);
     drain(f, &o, &ctx);
-    json_t *last = json_array_get(o.reports, json_array_size(o.reports) - 1);
+    json_t *reps = job_outbox_reports_json(&o);
+    cr_assert_not_null(reps);
+    json_t *last = json_array_get(reps, json_array_size(reps) - 1);
     json_t *ev = json_object_get(last, "event");
     cr_assert_str_eq(json_string_value(json_object_get(ev, "event")), "job_complete");
     cr_assert_str_eq(json_string_value(json_object_get(ev, "status")), "complete");
+    json_decref(reps);
     job_outbox_free(&o);
     job_fsm_free(f);
 }

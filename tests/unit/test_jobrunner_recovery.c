@@ -23,7 +23,9 @@ static const char *reports(void)
     buf[0] = '\0';
     size_t i;
     json_t *r;
-    json_array_foreach(out.reports, i, r) {
+    json_t *reps = job_outbox_reports_json(&out);
+    cr_assert_not_null(reps);
+    json_array_foreach(reps, i, r) {
         const char *type = json_string_value(json_object_get(r, "type"));
         char one[128];
         if (!strcmp(type, "job_state"))
@@ -37,6 +39,7 @@ static const char *reports(void)
         strcat(buf, i ? " " : "");
         strcat(buf, one);
     }
+    json_decref(reps);
     return buf;
 }
 
@@ -120,7 +123,9 @@ Test(recovery, events_name_the_job_and_org)
     enum job_node_state st[] = { JOB_NODE_RUNNING };
     cr_assert_eq(recovery_end_job(RECOVERY_CRASH, &ctx, JOB_STATE_RUNNING, NODES, st, 1,
                                   1700000000000000LL, &out, err, sizeof err), 0);
-    json_t *last = json_array_get(out.events, json_array_size(out.events) - 1);
+    json_t *reps = job_outbox_reports_json(&out);
+    cr_assert_not_null(reps);
+    json_t *last = json_object_get(json_array_get(reps, json_array_size(reps) - 1), "event");
     cr_assert_str_eq(json_string_value(json_object_get(last, "type")), "job_event");
     cr_assert_str_eq(json_string_value(json_object_get(last, "event")), "job_complete");
     cr_assert_str_eq(json_string_value(json_object_get(last, "status")), "crashed");
@@ -128,6 +133,7 @@ Test(recovery, events_name_the_job_and_org)
     cr_assert_str_eq(json_string_value(json_object_get(last, "org")), "acme");
     cr_assert_str_eq(json_string_value(json_object_get(last, "timestamp")),
                      "2023-11-14 22:13:20.000000Z");
+    json_decref(reps);
 }
 
 Test(recovery, bad_states_are_errors)

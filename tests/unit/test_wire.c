@@ -945,3 +945,47 @@ Test(wire_z85, round_trip_and_rejections)
     memcpy(bad, "#####", 5); /* group value > 2^32 - 1 */
     cr_assert_eq(wire_z85_decode(bad, 40, back), -1);
 }
+
+/* ---- one message sealed for many nodes ----------------------------------- */
+
+static void same_as_seal(json_t *msg, int64_t seq)
+{
+    struct wire_prepared p;
+    cr_assert_eq(wire_prepare(msg, &p), 0);
+    struct wire_frames a, b;
+    cr_assert_eq(wire_seal_hmac_prepared(&p, seq, NOW, KEY, &a), 0);
+    cr_assert_eq(wire_seal_hmac(msg, seq, NOW, KEY, &b), 0);
+    cr_assert_eq(a.body_len, b.body_len);
+    cr_assert_str_eq(a.body, b.body);
+    cr_assert_str_eq(a.header, b.header);
+    wire_frames_free(&a);
+    wire_frames_free(&b);
+    wire_prepared_free(&p);
+}
+
+Test(wire_server, prepared_seal_is_byte_identical)
+{
+    json_t *env = json_pack("{s:s}", "A", "b\"c");
+    struct wire_commit c = {.job_id = "a2b87f87052d213c0703eadb21bdf20e", .server = "chef",
+                            .command = "chef-client \u00e9", .user = "deploy", .dir = "/tmp",
+                            .env = env, .file = "raw:hello", .capture = true};
+    json_t *commit = wire_msg_commit(&c);
+    cr_assert_not_null(commit);
+    same_as_seal(commit, 7);
+    /* sealed before: sequence and timestamp already in the object */
+    same_as_seal(commit, 8);
+    json_decref(commit);
+    json_decref(env);
+    json_t *run = wire_msg_run("j1");
+    same_as_seal(run, 1);
+    json_decref(run);
+    json_t *empty = json_object();
+    same_as_seal(empty, 2);
+    json_decref(empty);
+    struct wire_prepared p;
+    json_t *arr = json_array();
+    cr_assert_eq(wire_prepare(arr, &p), -1);
+    json_decref(arr);
+    struct wire_frames f;
+    cr_assert_eq(wire_seal_hmac_prepared(NULL, 1, NOW, KEY, &f), -1);
+}
