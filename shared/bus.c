@@ -35,18 +35,7 @@ int bus_dial(nng_socket s, const struct pushy_config *cfg, const char *name)
         LOG_ERROR("bus: endpoint path too long for %s", name);
         return -1;
     }
-    /* nng 1.5 redials a lost peer after a random 0-1000 ms (RECONNMINT
-     * 1 s, no backoff): a restarted heartbeatd could wait most of a second
-     * for commandd's heartbeats. Local IPC connects are cheap: retry after
-     * 0-10 ms, backing off to 0-100 ms while the peer stays away. */
-    int rv = nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 10);
-    if (rv == 0)
-        rv = nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 100);
-    if (rv) {
-        LOG_ERROR("bus: reconnect times for %s: %s", url, nng_strerror(rv));
-        return -1;
-    }
-    rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK);
+    int rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK);
     if (rv) {
         LOG_ERROR("bus: dial %s: %s", url, nng_strerror(rv));
         return -1;
