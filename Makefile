@@ -45,7 +45,7 @@ $(BUILD)/tests/%: tests/tools/%.c $(PROC_LIBS) $(BUILD)/libpushy.a
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit integration sanitize demo demo-stop clean bench
+.PHONY: all deps test unit integration sanitize demo demo-stop clean bench FORCE
 all: $(BINS) $(TOOL_BINS)
 
 $(BUILD)/empty.o:
@@ -56,7 +56,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(BUILD)/gen/migrations.c: $(SQL_FILES) scripts/embed-sql.sh
+# The names of the migration files, rewritten only when they change: adding
+# or deleting a file regenerates migrations.c (an edited file does through
+# SQL_FILES itself). make re-reads the stamp's time after its recipe, so an
+# unchanged list rebuilds nothing.
+MIGRATION_LIST = $(BUILD)/gen/migrations.list
+$(MIGRATION_LIST): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(SQL_FILES) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+FORCE:
+
+$(BUILD)/gen/migrations.c: $(SQL_FILES) $(MIGRATION_LIST) scripts/embed-sql.sh
 	@mkdir -p $(@D)
 	sh scripts/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 

@@ -156,6 +156,7 @@ int auth_authenticate(struct api_request *req, struct api_reply *reply)
                    unknown_fmt, user, NULL);
         goto out;
     }
+    auth_cache_confirm(req->org, req->org_id, user); /* verified: may stay cached */
     snprintf(req->actor.name, sizeof req->actor.name, "%s", user);
     req->actor.public_key_pem = c0->public_key_pem;
     cands.c[0].public_key_pem = NULL;

@@ -22,11 +22,20 @@ struct entry {
 };
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct lru_cache *g_cache; /* NULL: disabled */
+static struct lru_cache *g_cache; /* verified entries; NULL: disabled */
+static struct lru_cache *g_unverified; /* org/actor answers not confirmed yet */
 static int g_ttl_s;
 static uint64_t g_gen;
 static bool g_suspended = true;
 static unsigned long long g_hits, g_misses, g_invalidations;
+static const struct auth_cache_source g_identity = { identity_org_id, identity_actor_candidates,
+                                                     identity_groups };
+static const struct auth_cache_source *g_src = &g_identity;
+
+void auth_cache_set_source(const struct auth_cache_source *src)
+{
+    g_src = src ? src : &g_identity;
+}
 
 /* Longest key: a tag, an org id, a kind and a name, NUL-separated. */
 #define KEY_MAX (4 + 24 + 8 + API_NAME_MAX + 8)
@@ -55,31 +64,38 @@ static void free_entry(void *v)
 
 int auth_cache_init(int ttl_s, size_t capacity)
 {
-    struct lru_cache *c = NULL;
+    struct lru_cache *c = NULL, *u = NULL;
     if (ttl_s > 0 && capacity > 0) {
         c = lru_create(capacity, free_entry);
-        if (!c)
+        u = lru_create(capacity / 4 + 1, free_entry);
+        if (!c || !u) {
+            lru_destroy(c);
+            lru_destroy(u);
             return -1;
+        }
     }
     pthread_mutex_lock(&g_lock);
-    struct lru_cache *old = g_cache;
+    struct lru_cache *old = g_cache, *old_u = g_unverified;
     g_cache = c;
+    g_unverified = u;
     g_ttl_s = ttl_s;
     g_gen++;
     g_suspended = true;
     g_hits = g_misses = g_invalidations = 0;
     pthread_mutex_unlock(&g_lock);
     lru_destroy(old);
+    lru_destroy(old_u);
     return 0;
 }
 
 void auth_cache_shutdown(void)
 {
     pthread_mutex_lock(&g_lock);
-    struct lru_cache *old = g_cache;
-    g_cache = NULL;
+    struct lru_cache *old = g_cache, *old_u = g_unverified;
+    g_cache = g_unverified = NULL;
     pthread_mutex_unlock(&g_lock);
     lru_destroy(old);
+    lru_destroy(old_u);
 }
 
 void auth_cache_invalidate(void)
@@ -87,8 +103,10 @@ void auth_cache_invalidate(void)
     pthread_mutex_lock(&g_lock);
     g_gen++;
     g_invalidations++;
-    if (g_cache)
+    if (g_cache) {
         lru_clear(g_cache); /* stale anyway: give the memory back */
+        lru_clear(g_unverified);
+    }
     pthread_mutex_unlock(&g_lock);
 }
 
@@ -128,6 +146,8 @@ static struct entry *lookup_locked(const char *key, size_t klen, struct miss *m)
     int64_t now = now_ms();
     if (g_cache && !g_suspended) {
         struct entry *e = lru_get(g_cache, key, klen);
+        if (!e || !auth_cache_fresh(e->stored_ms, e->gen, now, g_gen, g_ttl_s))
+            e = lru_get(g_unverified, key, klen);
         if (e && auth_cache_fresh(e->stored_ms, e->gen, now, g_gen, g_ttl_s)) {
             g_hits++;
             return e;
@@ -141,12 +161,13 @@ static struct entry *lookup_locked(const char *key, size_t klen, struct miss *m)
     return NULL;
 }
 
-/* Stores e (taking it) unless the cache went away or was suspended. */
-static void store(const char *key, size_t klen, struct entry *e)
+/* Stores e (taking it) unless the cache went away or was suspended: in
+ * the main cache when verified, else in the unverified one. */
+static void store(const char *key, size_t klen, struct entry *e, bool verified)
 {
     pthread_mutex_lock(&g_lock);
     if (g_cache && !g_suspended && e->gen == g_gen) {
-        if (lru_put(g_cache, key, klen, e))
+        if (lru_put(verified ? g_cache : g_unverified, key, klen, e))
             LOG_WARN("auth cache: out of memory; entry not cached");
         e = NULL;
     }
@@ -178,14 +199,14 @@ enum api_db_status auth_cache_org_id(const char *org, char org_id[24], bool *fou
         pthread_mutex_unlock(&g_lock);
         return API_DB_OK;
     }
-    enum api_db_status st = identity_org_id(org, org_id, found);
+    enum api_db_status st = g_src->org_id(org, org_id, found);
     if (st != API_DB_OK || !m.may_store)
         return st;
     e = new_entry(ENTRY_ORG, &m);
     if (e) {
         e->found = *found;
         memcpy(e->org_id, org_id, 24);
-        store(key, klen, e);
+        store(key, klen, e, false);
     }
     return st;
 }
@@ -220,12 +241,12 @@ enum api_db_status auth_cache_actor_candidates(const char *org_id, const char *n
         pthread_mutex_unlock(&g_lock);
         return rc ? API_DB_ERROR : API_DB_OK;
     }
-    enum api_db_status st = identity_actor_candidates(org_id, name, out);
+    enum api_db_status st = g_src->actor_candidates(org_id, name, out);
     if (st != API_DB_OK || !m.may_store)
         return st;
     e = new_entry(ENTRY_ACTOR, &m);
     if (e && copy_candidates(&e->cands, out) == 0)
-        store(key, klen, e);
+        store(key, klen, e, false);
     else
         free(e);
     return st;
@@ -243,15 +264,45 @@ enum api_db_status auth_cache_groups(const char *org_id, enum api_actor_kind kin
         pthread_mutex_unlock(&g_lock);
         return API_DB_OK;
     }
-    enum api_db_status st = identity_groups(org_id, kind, name, mask);
+    enum api_db_status st = g_src->groups(org_id, kind, name, mask);
     if (st != API_DB_OK || !m.may_store)
         return st;
     e = new_entry(ENTRY_GROUPS, &m);
     if (e) {
         e->mask = *mask;
-        store(key, klen, e);
+        store(key, klen, e, true); /* asked for authenticated actors only */
     }
     return st;
+}
+
+/* Moves key's unverified entry, if still usable, to the main cache. */
+static void promote_locked(const char *key, size_t klen, int64_t now)
+{
+    if (!klen)
+        return;
+    struct entry *e = lru_take(g_unverified, key, klen);
+    if (!e)
+        return; /* a main-cache hit, or dropped meanwhile */
+    if (!auth_cache_fresh(e->stored_ms, e->gen, now, g_gen, g_ttl_s)) {
+        free_entry(e);
+        return;
+    }
+    if (lru_put(g_cache, key, klen, e))
+        LOG_WARN("auth cache: out of memory; entry not cached");
+}
+
+void auth_cache_confirm(const char *org, const char *org_id, const char *actor)
+{
+    char ko[KEY_MAX], ka[KEY_MAX];
+    size_t lo = make_key(ko, 'o', org, NULL, NULL);
+    size_t la = make_key(ka, 'a', org_id, actor, NULL);
+    pthread_mutex_lock(&g_lock);
+    if (g_cache && !g_suspended) {
+        int64_t now = now_ms();
+        promote_locked(ko, lo, now);
+        promote_locked(ka, la, now);
+    }
+    pthread_mutex_unlock(&g_lock);
 }
 
 void auth_cache_stats(struct auth_cache_stats *out)
@@ -264,5 +315,6 @@ void auth_cache_stats(struct auth_cache_stats *out)
     out->enabled = g_cache != NULL;
     out->suspended = g_suspended;
     out->size = g_cache ? lru_size(g_cache) : 0;
+    out->unverified = g_unverified ? lru_size(g_unverified) : 0;
     pthread_mutex_unlock(&g_lock);
 }

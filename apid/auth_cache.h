@@ -17,7 +17,16 @@
  *    lookup goes to the database), so a lost notification cannot stretch
  *    the delay beyond the TTL.
  * The signature of every request is still verified; only the lookups of
- * who the actor is and which key it has are cached. Thread-safe. */
+ * who the actor is and which key it has are cached.
+ *
+ * The org and actor lookups run before the signature is checked, so anyone
+ * can make them with made-up names. Their answers go to a small second
+ * cache of unverified entries (a quarter of the capacity), and move to the
+ * main cache only when a request's signature verified against them
+ * (auth_cache_confirm): unauthenticated requests can churn the small cache
+ * but never evict what verified requests use. Unknown orgs and actors stay
+ * in the small one (a negative cache). Group lookups run after
+ * authentication and go to the main cache directly. Thread-safe. */
 #ifndef PUSHY_APID_AUTH_CACHE_H
 #define PUSHY_APID_AUTH_CACHE_H
 
@@ -49,6 +58,10 @@ enum api_db_status auth_cache_actor_candidates(const char *org_id, const char *n
 enum api_db_status auth_cache_groups(const char *org_id, enum api_actor_kind kind,
                                      const char *name, unsigned *mask);
 
+/* The request naming org (org_id) and actor was signed by the actor's key:
+ * their org and actor entries become verified (see above). */
+void auth_cache_confirm(const char *org, const char *org_id, const char *actor);
+
 /* Pure: may an entry stored at stored_ms in generation entry_gen be used
  * at now_ms, the current generation being gen? (Exposed for unit tests.) */
 bool auth_cache_fresh(int64_t stored_ms, uint64_t entry_gen, int64_t now_ms, uint64_t gen,
@@ -56,9 +69,21 @@ bool auth_cache_fresh(int64_t stored_ms, uint64_t entry_gen, int64_t now_ms, uin
 
 struct auth_cache_stats {
     unsigned long long hits, misses, invalidations;
-    size_t size;
+    size_t size;              /* verified entries */
+    size_t unverified;        /* entries not (yet) confirmed */
     bool enabled, suspended;
 };
 void auth_cache_stats(struct auth_cache_stats *out);
+
+/* The lookups a miss makes; NULL restores identity_*. For unit tests;
+ * call while no request runs. */
+struct auth_cache_source {
+    enum api_db_status (*org_id)(const char *org, char org_id[24], bool *found);
+    enum api_db_status (*actor_candidates)(const char *org_id, const char *name,
+                                           struct actor_candidates *out);
+    enum api_db_status (*groups)(const char *org_id, enum api_actor_kind kind,
+                                 const char *name, unsigned *mask);
+};
+void auth_cache_set_source(const struct auth_cache_source *src);
 
 #endif

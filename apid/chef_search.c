@@ -86,7 +86,7 @@ static enum node_search_status answer_error(const struct chef_answer *a, const c
                   "(check chef_server_superuser_name/_key)");
     snprintf(err, errlen, "The Chef server answered the search with HTTP %ld%s%s", a->status,
              msg[0] ? ": " : "", msg);
-    return NODE_SEARCH_ERROR;
+    return NODE_SEARCH_BAD_GATEWAY;
 }
 
 enum node_search_status chef_search_nodes(const char *org, const char *query,
@@ -119,10 +119,16 @@ enum node_search_status chef_search_nodes(const char *org, const char *query,
         char why[512];
         enum chef_call c = chef_request("POST", path, partial_body, &a, why, sizeof why);
         if (c != CHEF_CALL_OK) {
-            snprintf(err, errlen, c == CHEF_CALL_UNREACHABLE
-                                      ? "The Chef server is unavailable; try again shortly"
-                                      : "Internal error while searching the Chef server");
-            st = c == CHEF_CALL_UNREACHABLE ? NODE_SEARCH_UNAVAILABLE : NODE_SEARCH_ERROR;
+            if (c == CHEF_CALL_UNREACHABLE) {
+                snprintf(err, errlen, "The Chef server is unavailable; try again shortly");
+                st = NODE_SEARCH_UNAVAILABLE;
+            } else if (c == CHEF_CALL_BAD_ANSWER) {
+                snprintf(err, errlen, "The Chef server sent a bad search answer: %s", why);
+                st = NODE_SEARCH_BAD_GATEWAY;
+            } else {
+                snprintf(err, errlen, "Internal error while searching the Chef server");
+                st = NODE_SEARCH_ERROR;
+            }
             goto out;
         }
         if (a.status < 200 || a.status >= 300) {
@@ -146,6 +152,7 @@ enum node_search_status chef_search_nodes(const char *org, const char *query,
         if (got < 0) {
             LOG_WARN("chef search: org '%s': bad answer: %s", org, perr);
             snprintf(err, errlen, "The Chef server sent a bad search answer: %s", perr);
+            st = NODE_SEARCH_BAD_GATEWAY;
             goto out;
         }
         read += (size_t)got;
@@ -157,6 +164,7 @@ enum node_search_status chef_search_nodes(const char *org, const char *query,
     }
     if (st != NODE_SEARCH_OK) {
         snprintf(err, errlen, "The Chef server's search answer did not end");
+        st = NODE_SEARCH_BAD_GATEWAY;
         goto out;
     }
     out->n = chef_search_sort_unique(names, n);

@@ -154,6 +154,17 @@ int lru_put(struct lru_cache *c, const void *key, size_t key_len, void *value)
     return 0;
 }
 
+void *lru_take(struct lru_cache *c, const void *key, size_t key_len)
+{
+    struct lru_entry **link = find_link(c, key, key_len, lru_hash(key, key_len));
+    if (!*link)
+        return NULL;
+    void *value = (*link)->value;
+    (*link)->value = NULL; /* drop() frees only the entry */
+    drop(c, link);
+    return value;
+}
+
 int lru_remove(struct lru_cache *c, const void *key, size_t key_len)
 {
     struct lru_entry **link = find_link(c, key, key_len, lru_hash(key, key_len));

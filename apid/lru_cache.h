@@ -23,6 +23,10 @@ void *lru_get(struct lru_cache *c, const void *key, size_t key_len);
  * out of memory (then value has been freed: the cache always takes it). */
 int lru_put(struct lru_cache *c, const void *key, size_t key_len, void *value);
 
+/* Removes key's entry and hands its value to the caller (not freed), or
+ * NULL when there is none. */
+void *lru_take(struct lru_cache *c, const void *key, size_t key_len);
+
 /* Drops key's entry if any; returns 1 when there was one. */
 int lru_remove(struct lru_cache *c, const void *key, size_t key_len);
 void lru_clear(struct lru_cache *c);

@@ -21,7 +21,8 @@ enum node_search_status {
     NODE_SEARCH_OK = 0,
     NODE_SEARCH_BAD_QUERY,    /* 400: err says what and where (position) */
     NODE_SEARCH_UNAVAILABLE,  /* 503: database or Chef server unreachable */
-    NODE_SEARCH_ERROR,        /* 500 (502 for a Chef server's bad answer) */
+    NODE_SEARCH_ERROR,        /* 500 */
+    NODE_SEARCH_BAD_GATEWAY,  /* 502: the Chef server answered, but not usably */
 };
 
 /* org: the org's name; org_id: orgs.id as text. On NODE_SEARCH_OK out

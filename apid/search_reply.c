@@ -61,6 +61,10 @@ void search_reply_error(struct api_reply *reply, enum node_search_status st, con
     case NODE_SEARCH_UNAVAILABLE:
         api_reply_error(reply, 503, "%s", msg);
         return;
+    case NODE_SEARCH_BAD_GATEWAY:
+        /* the upstream's fault, not ours: a gateway error, with what it sent */
+        api_reply_error(reply, 502, "%s", msg); /* it names the Chef server */
+        return;
     case NODE_SEARCH_OK:
     case NODE_SEARCH_ERROR:
         break;

@@ -2,7 +2,8 @@
  * node_states?search=): 400 for a bad query, whose error array shows the
  * query and a caret under the position the message names, e.g.
  *   {"error": ["search: unexpected ')' at position 9", "role:web)", "        ^"]}
- * 503 when the backend is unreachable, 500 otherwise. */
+ * 503 when the backend is unreachable, 502 when the Chef server answered
+ * something unusable, 500 otherwise. */
 #ifndef PUSHY_APID_SEARCH_REPLY_H
 #define PUSHY_APID_SEARCH_REPLY_H
 

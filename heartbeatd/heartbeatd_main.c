@@ -38,6 +38,7 @@ struct heartbeatd {
     struct db db;
     struct hb_publisher pub;
     bool loaded;                /* database state restored */
+    int64_t hold_since;         /* restored nodes wait for heartbeats (tracker.h); else -1 */
     int64_t db_retry_at;
     uint64_t bad, published;
     int64_t bad_second;
@@ -177,7 +178,23 @@ static void try_load(struct heartbeatd *h, int64_t now)
         return;
     }
     h->loaded = true;
-    LOG_INFO("restored %ld up node(s) with a fresh grace window", up);
+    h->hold_since = tracker_holding(h->tracker) ? now : -1;
+    LOG_INFO("restored %ld up node(s); their grace window starts with the first heartbeat", up);
+}
+
+static void log_hold_end(struct heartbeatd *h, int64_t now)
+{
+    if (h->hold_since < 0 || tracker_holding(h->tracker))
+        return;
+    struct tracker_stats s;
+    tracker_get_stats(h->tracker, &s);
+    if (s.heartbeats > 0)
+        LOG_INFO("first heartbeats %lld ms after the restore: restored nodes judged from now",
+                 (long long)(now - h->hold_since));
+    else
+        LOG_WARN("no heartbeats %lld ms after the restore (is commandd running?): restored "
+                 "nodes judged from now", (long long)(now - h->hold_since));
+    h->hold_since = -1;
 }
 
 static void flush(struct heartbeatd *h, int64_t now)
@@ -244,6 +261,7 @@ static int run(struct heartbeatd *h)
         if (items[0].revents & ZMQ_POLLIN)
             drain(h);
         now = time_now_ms();
+        log_hold_end(h, now);
         if (now >= next_beat) {
             hb_publisher_beat(&h->pub);
             next_beat += interval;
@@ -253,6 +271,7 @@ static int run(struct heartbeatd *h)
         bool ticked = false;
         if (now >= next_tick) {
             tracker_tick(h->tracker, now, time_wall_us() / 1000);
+            log_hold_end(h, now);
             next_tick = now + tick_ms;
             ticked = true;
         }
@@ -280,6 +299,7 @@ int main(int argc, char **argv)
     static struct heartbeatd h;
     int rc = 1;
     h.cfg = &cfg;
+    h.hold_since = -1;
     db_init(&h.db, &cfg);
     struct liveness_params lp = { .interval_ms = cfg.heartbeat_interval,
                                   .window = cfg.decay_window,

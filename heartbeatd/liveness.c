@@ -471,6 +471,23 @@ int liveness_load(struct liveness *t, const char *key, bool up, int64_t last_hea
     return 0;
 }
 
+size_t liveness_restart_grace(struct liveness *t, int64_t now_ms)
+{
+    int64_t now = clock_in(t, now_ms);
+    size_t moved = 0;
+    for (uint32_t i = 0; i < t->n_used; i++) {
+        struct node *n = &t->nodes[i];
+        if (!n->key || !n->fresh || !n->up)
+            continue;
+        set_grid(t, n, now);
+        n->avg = 2 * t->p.threshold;
+        n->hb = 1;
+        schedule(t, i);
+        moved++;
+    }
+    return moved;
+}
+
 int liveness_remove(struct liveness *t, const char *key)
 {
     uint64_t h = hash_key(key);

@@ -108,6 +108,12 @@ int liveness_info(const struct liveness *t, const char *key, struct liveness_inf
 int liveness_load(struct liveness *t, const char *key, bool up, int64_t last_heard_ms,
                   int64_t now_ms);
 
+/* Restarts the grace window, at now_ms, of every up node restored by
+ * liveness_load and not heard since (as if loaded at now_ms). For when the
+ * heartbeats could not reach this table for a while after the restore.
+ * Returns how many nodes it moved. */
+size_t liveness_restart_grace(struct liveness *t, int64_t now_ms);
+
 /* Forgets a node (no transition). 0, or -1 if unknown. */
 int liveness_remove(struct liveness *t, const char *key);
 

@@ -28,6 +28,11 @@ struct tracker {
     size_t n_dirty;
     struct tracker_event *events;
     size_t n_events, cap_events;
+    /* restored nodes wait for heartbeats to flow (tracker.h) */
+    int64_t interval_ms;
+    bool heard_any;             /* a heartbeat since creation */
+    bool holding;
+    int64_t hold_until;
     /* for the liveness down callback */
     int64_t cb_now, cb_wall;
     int cb_error;
@@ -121,6 +126,7 @@ struct tracker *tracker_new(const struct liveness_params *p)
     if (!t)
         return NULL;
     t->live = liveness_create(p);
+    t->interval_ms = p ? p->interval_ms : 0;
     t->n_buckets = 64;
     t->buckets = calloc(t->n_buckets, sizeof *t->buckets);
     if (!t->live || !t->buckets) {
@@ -231,6 +237,21 @@ size_t tracker_pending_writes(const struct tracker *t)
 
 /* ---- inputs --------------------------------------------------------------- */
 
+/* Heartbeats flow (or have not come for the whole hold): the restored
+ * nodes' grace windows start now. */
+static void end_hold(struct tracker *t, int64_t now_ms)
+{
+    if (!t->holding)
+        return;
+    t->holding = false;
+    liveness_restart_grace(t->live, now_ms);
+}
+
+bool tracker_holding(const struct tracker *t)
+{
+    return t->holding;
+}
+
 static int64_t to_wall(int64_t mono, int64_t now, int64_t wall)
 {
     return mono < 0 ? -1 : wall - (now - mono);
@@ -246,6 +267,8 @@ int tracker_heartbeat(struct tracker *t, const char *org, const char *node,
     struct hnode *n = get_or_add(t, org, node);
     if (!n)
         return -1;
+    end_hold(t, now_ms);
+    t->heard_any = true;
     t->heartbeats++;
     int rc = 0;
     if (!n->incarnation || strcmp(n->incarnation, incarnation) != 0) {
@@ -306,6 +329,11 @@ void tracker_tick(struct tracker *t, int64_t now_ms, int64_t wall_ms)
     t->cb_now = now_ms;
     t->cb_wall = wall_ms;
     t->cb_error = 0;
+    if (t->holding) {
+        if (now_ms < t->hold_until)
+            return;
+        end_hold(t, now_ms);
+    }
     liveness_tick(t->live, now_ms, on_down, t);
 }
 
@@ -327,7 +355,14 @@ int tracker_load(struct tracker *t, const char *org, const char *node, bool up,
     if (!up)
         return 1; /* a down node is judged like a new one when it beats again */
     int64_t heard = last_heard_wall_ms < 0 ? -1 : now_ms - (wall_ms - last_heard_wall_ms);
-    return liveness_load(t->live, key, true, heard, now_ms) == 0 ? 1 : -1;
+    if (liveness_load(t->live, key, true, heard, now_ms) != 0)
+        return -1;
+    if (!t->heard_any && !t->holding) {
+        int64_t hold = TRACKER_HOLD_INTERVALS * t->interval_ms;
+        t->holding = true;
+        t->hold_until = now_ms + (hold < TRACKER_HOLD_MIN_MS ? TRACKER_HOLD_MIN_MS : hold);
+    }
+    return 1;
 }
 
 enum liveness_state tracker_state(const struct tracker *t, const char *org, const char *node)

@@ -53,10 +53,26 @@ void tracker_tick(struct tracker *t, int64_t now_ms, int64_t wall_ms);
 /* Restores a node from the database (no event, no write): up nodes get a
  * fresh grace window; incarnation (NULL or "") is the restart baseline.
  * Nodes the tracker already knows (heard since start) are left alone.
- * 1 restored, 0 skipped, -1 on error. */
+ * 1 restored, 0 skipped, -1 on error.
+ *
+ * Restored up nodes are not judged before heartbeats reach the tracker
+ * again: after a restart of heartbeatd alone, commandd has to redial it
+ * first, and the heartbeats it forwards meanwhile arrive late or not at
+ * all, so a grace window counted from the load could run out while every
+ * node keeps beating. Until the first heartbeat (of any node), ticks judge
+ * nobody; that heartbeat restarts every restored node's grace window. If
+ * none comes within TRACKER_HOLD_INTERVALS intervals (at least
+ * TRACKER_HOLD_MIN_MS) of the first restore, the windows restart then and
+ * judging begins anyway (no node is heartbeating through this server). */
 int tracker_load(struct tracker *t, const char *org, const char *node, bool up,
                  const char *incarnation, int64_t last_heard_wall_ms, int64_t now_ms,
                  int64_t wall_ms);
+
+#define TRACKER_HOLD_INTERVALS 8
+#define TRACKER_HOLD_MIN_MS 2000
+
+/* Whether restored nodes are still waiting for heartbeats to flow (above). */
+bool tracker_holding(const struct tracker *t);
 
 /* Events since the last clear, in order. */
 size_t tracker_events(const struct tracker *t, const struct tracker_event **out);

@@ -147,3 +147,22 @@ Test(lru_cache, fnv1a_hash)
     cr_assert_eq(lru_hash("a", 1), 0xaf63dc4c8601ec8cULL);
     cr_assert_eq(lru_hash("foobar", 6), 0x85944171f73967e8ULL);
 }
+
+Test(lru_cache, take_hands_the_value_over_without_freeing_it)
+{
+    g_freed = 0;
+    struct lru_cache *c = lru_create(4, count_free);
+    cr_assert_not_null(c);
+    put(c, "a", "A");
+    put(c, "b", "B");
+    char *v = lru_take(c, "a", 1);
+    cr_assert_str_eq(v, "A");
+    cr_assert_eq(g_freed, 0);
+    cr_assert_eq(lru_size(c), 1);
+    cr_assert_null(get(c, "a"));
+    cr_assert_null(lru_take(c, "a", 1));
+    cr_assert_str_eq(get(c, "b"), "B");
+    free(v);
+    lru_destroy(c);
+    cr_assert_eq(g_freed, 1);
+}

@@ -5,6 +5,7 @@
 
 #include "apid/authz.h"
 #include "apid/facts_input.h"
+#include "apid/response.h"
 #include "apid/search_reply.h"
 #include "shared/search_query.h"
 
@@ -52,6 +53,33 @@ Test(search_reply, error_body_from_the_parser)
     cr_assert_eq(strlen(caret), 31);
     cr_assert_eq(caret[30], '^');
     json_decref(b);
+}
+
+static unsigned reply_status(enum node_search_status st, const char *msg, char *first,
+                             size_t cap)
+{
+    struct api_reply r;
+    memset(&r, 0, sizeof r);
+    search_reply_error(&r, st, "role:web", msg);
+    unsigned status = r.status;
+    const char *e = json_string_value(json_array_get(json_object_get(r.json, "error"), 0));
+    snprintf(first, cap, "%s", e ? e : "");
+    api_reply_clear(&r);
+    return status;
+}
+
+Test(search_reply, status_by_cause)
+{
+    char first[256];
+    cr_assert_eq(reply_status(NODE_SEARCH_BAD_QUERY, "unexpected ')' at position 9", first,
+                              sizeof first), 400);
+    cr_assert_eq(reply_status(NODE_SEARCH_UNAVAILABLE, "The Chef server is unavailable", first,
+                              sizeof first), 503);
+    cr_assert_eq(reply_status(NODE_SEARCH_ERROR, "out of memory", first, sizeof first), 500);
+    cr_assert_eq(reply_status(NODE_SEARCH_BAD_GATEWAY,
+                              "The Chef server sent a bad search answer: rows is not an array",
+                              first, sizeof first), 502, "the upstream's fault: bad gateway");
+    cr_assert_str_eq(first, "The Chef server sent a bad search answer: rows is not an array");
 }
 
 static int facts(const char *text, char *err, size_t errlen)

@@ -128,9 +128,66 @@ Test(heartbeatd_tracker, restored_node_not_heard_again_goes_down)
     struct tracker *t = tracker_new(&P);
     int64_t start = 50000;
     tracker_load(t, "org", "n1", true, NULL, -1, start, WALL0 + start);
-    run(t, start, start + 3000, NULL);
+    tracker_load(t, "org", "n2", true, NULL, -1, start, WALL0 + start);
+    cr_assert(tracker_holding(t));
+    /* n2 beats from start + 1000 on (its heartbeats flow again): n1's
+     * grace window runs from there */
+    run(t, start + 1000, start + 4000, "n2");
+    cr_assert_not(tracker_holding(t));
     cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 0, "still in its grace window");
-    run(t, start + 3100, start + 5000, NULL);
+    run(t, start + 4100, start + 6000, "n2");
+    cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 1);
+    cr_assert_eq(count_events(t, TRACKER_DOWN, "n2"), 0);
+    tracker_free(t);
+}
+
+/* The flake of test_nodes.sh's heartbeatd restart: commandd redialled the
+ * new heartbeatd up to a second late, every node kept beating, and a node
+ * restored with a grace window counted from the load went down. */
+Test(heartbeatd_tracker, restored_nodes_are_not_judged_before_heartbeats_flow)
+{
+    struct tracker *t = tracker_new(&P);
+    int64_t start = 50000;
+    tracker_load(t, "org", "n1", true, "inc1", WALL0 + start - 300, start, WALL0 + start);
+    tracker_load(t, "org", "n2", true, "inc1", WALL0 + start - 700, start, WALL0 + start);
+    /* nothing arrives for 4 intervals (longer than the 3.5 of the grace
+     * window), then both beat at their own phases */
+    for (int64_t now = start; now <= start + 20000; now += 25) {
+        int64_t since = now - (start + 4000);
+        if (since >= 0 && since % I == 0)
+            cr_assert_eq(tracker_heartbeat(t, "org", "n1", "inc1", now, WALL0 + now), 0);
+        if (since >= 0 && since % I == 600)
+            cr_assert_eq(tracker_heartbeat(t, "org", "n2", "inc1", now, WALL0 + now), 0);
+        tracker_tick(t, now, WALL0 + now);
+    }
+    const struct tracker_event *ev;
+    cr_assert_eq(tracker_events(t, &ev), 0, "no false down, no spurious up");
+    cr_assert_eq(tracker_state(t, "org", "n1"), LIVENESS_UP);
+    cr_assert_eq(tracker_state(t, "org", "n2"), LIVENESS_UP);
+    tracker_free(t);
+}
+
+Test(heartbeatd_tracker, without_any_heartbeat_restored_nodes_go_down_after_the_hold)
+{
+    struct tracker *t = tracker_new(&P);
+    int64_t start = 50000, hold = TRACKER_HOLD_INTERVALS * I;
+    tracker_load(t, "org", "n1", true, NULL, -1, start, WALL0 + start);
+    run(t, start, start + hold + 3000, NULL);
+    cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 0, "held, then in its grace window");
+    run(t, start + hold + 3100, start + hold + 5000, NULL);
+    cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 1);
+    tracker_free(t);
+}
+
+Test(heartbeatd_tracker, no_hold_when_heartbeats_came_before_the_load)
+{
+    struct tracker *t = tracker_new(&P);
+    int64_t start = 50000;
+    /* the first load failed (database); n2 was heard meanwhile */
+    cr_assert_eq(tracker_heartbeat(t, "org", "n2", "inc1", start, WALL0 + start), 0);
+    tracker_load(t, "org", "n1", true, NULL, -1, start, WALL0 + start);
+    cr_assert_not(tracker_holding(t));
+    run(t, start + 100, start + 5000, "n2");
     cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 1);
     tracker_free(t);
 }

@@ -356,6 +356,36 @@ Test(liveness, restore_after_restart)
     liveness_destroy(s.t);
 }
 
+Test(liveness, restart_grace_moves_only_restored_nodes_not_heard_since)
+{
+    struct liveness *t = liveness_create(&P);
+    cr_assert_not_null(t);
+    liveness_load(t, "o/waiting", true, -1, 10000);
+    liveness_load(t, "o/heard", true, -1, 10000);
+    liveness_load(t, "o/down", false, -1, 10000);
+    liveness_heartbeat(t, "o/new", 10000);
+    liveness_heartbeat(t, "o/heard", 10200);
+    struct liveness_info heard, fresh_new;
+    liveness_info(t, "o/heard", &heard);
+    liveness_info(t, "o/new", &fresh_new);
+    cr_assert_eq(liveness_restart_grace(t, 13000), 1);
+    struct liveness_info info;
+    liveness_info(t, "o/waiting", &info);
+    cr_assert_eq(info.state, LIVENESS_UP);
+    cr_assert_eq(info.deadline_ms, 12500 + 4 * I, "3.5 intervals from the restart");
+    liveness_info(t, "o/heard", &info);
+    cr_assert_eq(info.deadline_ms, heard.deadline_ms, "a heard node keeps its window");
+    liveness_info(t, "o/new", &info);
+    cr_assert_eq(info.deadline_ms, fresh_new.deadline_ms);
+    cr_assert_eq(liveness_state(t, "o/down"), LIVENESS_DOWN);
+    liveness_tick(t, 16400, NULL, NULL); /* the others, not heard again, are due */
+    cr_assert_eq(liveness_state(t, "o/heard"), LIVENESS_DOWN);
+    cr_assert_eq(liveness_state(t, "o/waiting"), LIVENESS_UP, "not due before 16500");
+    cr_assert_eq(liveness_tick(t, 16500, NULL, NULL), 1);
+    cr_assert_eq(liveness_state(t, "o/waiting"), LIVENESS_DOWN);
+    liveness_destroy(t);
+}
+
 Test(liveness, remove_and_hash_churn)
 {
     struct liveness *t = liveness_create(&P);
