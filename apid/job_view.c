@@ -1,5 +1,6 @@
 #include "apid/job_view.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "shared/timefmt.h"
@@ -62,25 +63,110 @@ json_t *job_view_detail(const struct job_row *r, bool include_file)
     return o;
 }
 
+/* Row indices ordered by state, rows of one state in their given order (a
+ * stable merge sort; states compare with strcmp, byte order, which for the
+ * fixed lower-case state names is also their order under the usual
+ * collations). malloc'd; NULL when out of memory (or n is 0). */
+static size_t *order_by_state(const char *const *states, size_t n)
+{
+    size_t *a = n ? malloc(n * sizeof *a) : NULL;
+    size_t *tmp = n ? malloc(n * sizeof *tmp) : NULL;
+    if (!a || !tmp) {
+        free(a);
+        free(tmp);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] = i;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = strcmp(states[a[j]], states[a[i]]) < 0 ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
+        }
+        size_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    free(tmp);
+    return a;
+}
+
 int job_view_add_nodes(json_t *job, const char *const *names, const char *const *states,
                        size_t n)
 {
     json_t *groups = json_object();
-    if (!groups)
+    size_t *order = order_by_state(states, n);
+    if (!groups || (n && !order)) {
+        json_decref(groups);
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        json_t *list = json_object_get(groups, states[i]);
-        if (!list) {
+    }
+    json_t *list = NULL;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k];
+        if (k == 0 || strcmp(states[i], states[order[k - 1]])) {
             list = json_array();
             if (!list || json_object_set_new(groups, states[i], list)) {
+                free(order);
                 json_decref(groups);
                 return -1;
             }
         }
         if (json_array_append_new(list, json_string(names[i]))) {
+            free(order);
             json_decref(groups);
             return -1;
         }
     }
+    free(order);
     return json_object_set_new(job, "nodes", groups);
+}
+
+void job_view_write_nodes(struct json_buf *b, const char *const *names,
+                          const char *const *states, size_t n)
+{
+    size_t *order = order_by_state(states, n);
+    if (n && !order) {
+        b->failed = true;
+        return;
+    }
+    json_buf_lit(b, "{");
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k];
+        if (k == 0 || strcmp(states[i], states[order[k - 1]])) {
+            if (k)
+                json_buf_lit(b, "],");
+            json_buf_string(b, states[i]);
+            json_buf_lit(b, ":[");
+        } else {
+            json_buf_lit(b, ",");
+        }
+        json_buf_string(b, names[i]);
+    }
+    if (n)
+        json_buf_lit(b, "]");
+    json_buf_lit(b, "}");
+    free(order);
+}
+
+void job_view_write_detail(struct json_buf *b, const struct job_row *r, bool include_file,
+                           const char *const *names, const char *const *states, size_t n)
+{
+    json_t *o = job_view_detail(r, include_file);
+    if (!o) {
+        b->failed = true;
+        return;
+    }
+    json_buf_lit(b, "{");
+    json_buf_members(b, o); /* never empty: "id" comes first */
+    json_buf_lit(b, ",\"nodes\":");
+    job_view_write_nodes(b, names, states, n);
+    json_buf_lit(b, "}");
+    json_decref(o);
 }

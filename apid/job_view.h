@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "apid/json_write.h"
+
 struct job_row {
     const char *id, *command, *status;
     long quorum, run_timeout;
@@ -30,9 +32,21 @@ struct job_row {
 json_t *job_view_summary(const struct job_row *r);
 json_t *job_view_detail(const struct job_row *r, bool include_file);
 
-/* Adds "nodes" grouped by state to job, from parallel arrays (the order of
- * names inside a group is kept). 0 or -1. */
+/* Adds "nodes" grouped by state to job, from parallel arrays in node name
+ * order (as the query returns them): the groups come in state order
+ * (strcmp), the names inside a group keep their order. 0 or -1. */
 int job_view_add_nodes(json_t *job, const char *const *names, const char *const *states,
                        size_t n);
+
+/* The same "nodes" object written as JSON text, byte for byte what
+ * json_dumps(JSON_COMPACT) gives for job_view_add_nodes' object. */
+void job_view_write_nodes(struct json_buf *b, const char *const *names,
+                          const char *const *states, size_t n);
+
+/* The whole detail (job_view_detail + "nodes") as JSON text: the same
+ * bytes as json_dumps(JSON_COMPACT) of job_view_detail + job_view_add_nodes,
+ * without a jansson array per state and a string per node. */
+void job_view_write_detail(struct json_buf *b, const struct job_row *r, bool include_file,
+                           const char *const *names, const char *const *states, size_t n);
 
 #endif
