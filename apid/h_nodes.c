@@ -17,10 +17,10 @@
 #define NODE_COLUMNS "name, status, availability, extract(epoch FROM updated_at)::bigint"
 
 /* Row row of r as a node state (apid/node_view.h). */
-static void node_write(struct json_buf *b, PGresult *r, int row)
+static void node_write(struct json_buf *b, PGresult *r, int row, struct node_view_when *when)
 {
-    time_t t = (time_t)strtoll(PQgetvalue(r, row, 3), NULL, 10);
-    node_view_write(b, PQgetvalue(r, row, 0), PQgetvalue(r, row, 1), PQgetvalue(r, row, 2), t);
+    node_view_write(b, PQgetvalue(r, row, 0), PQgetvalue(r, row, 1), PQgetvalue(r, row, 2),
+                    PQgetvalue(r, row, 3), when);
 }
 
 /* The JSON text in b as a 200 reply (500 when writing it failed). */
@@ -90,11 +90,12 @@ void h_node_states_list(struct api_request *req, struct api_reply *reply)
     /* Written straight from the rows: a jansson object per node cost
      * more than the rest of apid's work for this request. */
     struct json_buf b = { 0 };
+    struct node_view_when when = { 0 };
     json_buf_lit(&b, "[");
     for (int i = 0; i < PQntuples(r); i++) {
         if (i)
             json_buf_lit(&b, ",");
-        node_write(&b, r, i);
+        node_write(&b, r, i, &when);
     }
     json_buf_lit(&b, "]");
     PQclear(r);
@@ -118,7 +119,8 @@ void h_node_state_get(struct api_request *req, struct api_reply *reply)
         api_reply_error(reply, 404, "node '%s' not found in organization '%s'", node, req->org);
     else {
         struct json_buf b = { 0 };
-        node_write(&b, r, 0);
+        struct node_view_when when = { 0 };
+        node_write(&b, r, 0, &when);
         reply_written(reply, &b);
     }
     PQclear(r);

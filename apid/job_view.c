@@ -63,39 +63,68 @@ json_t *job_view_detail(const struct job_row *r, bool include_file)
     return o;
 }
 
-/* Row indices ordered by state, rows of one state in their given order (a
- * stable merge sort; states compare with strcmp, byte order, which for the
- * fixed lower-case state names is also their order under the usual
- * collations). malloc'd; NULL when out of memory (or n is 0). */
+/* Row indices ordered by state, rows of one state in their given order;
+ * states compare with strcmp (byte order, which for the fixed lower-case
+ * state names is also their order under the usual collations). There are
+ * few distinct states (job_nodes' CHECK allows 11): each row gets the
+ * number of its state among those seen (consecutive rows mostly share
+ * one), then a counting sort by the states' order. malloc'd; NULL when out
+ * of memory or n is 0. */
 static size_t *order_by_state(const char *const *states, size_t n)
 {
-    size_t *a = n ? malloc(n * sizeof *a) : NULL;
-    size_t *tmp = n ? malloc(n * sizeof *tmp) : NULL;
-    if (!a || !tmp) {
-        free(a);
-        free(tmp);
-        return NULL;
+    size_t *order = n ? malloc(n * sizeof *order) : NULL;
+    size_t *group = n ? malloc(n * sizeof *group) : NULL;
+    const char **distinct = NULL;
+    size_t *count = NULL;
+    size_t nd = 0, cap = 0;
+    if (!order || !group)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (i && !strcmp(states[i], states[i - 1])) {
+            group[i] = group[i - 1];
+            continue;
+        }
+        size_t g = 0;
+        while (g < nd && strcmp(states[i], distinct[g]))
+            g++;
+        if (g == nd) {
+            if (nd == cap) {
+                cap = cap ? 2 * cap : 16;
+                const char **d = realloc(distinct, cap * sizeof *d);
+                if (!d)
+                    goto fail;
+                distinct = d;
+            }
+            distinct[nd++] = states[i];
+        }
+        group[i] = g;
+    }
+    /* start[g]: where group g's rows begin = the rows of states before it */
+    count = calloc(nd, sizeof *count);
+    size_t *start = calloc(nd, sizeof *start);
+    if (!count || !start) {
+        free(start);
+        goto fail;
     }
     for (size_t i = 0; i < n; i++)
-        a[i] = i;
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n;
-            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                tmp[k++] = strcmp(states[a[j]], states[a[i]]) < 0 ? a[j++] : a[i++];
-            while (i < mid)
-                tmp[k++] = a[i++];
-            while (j < hi)
-                tmp[k++] = a[j++];
-        }
-        size_t *t = a;
-        a = tmp;
-        tmp = t;
-    }
-    free(tmp);
-    return a;
+        count[group[i]]++;
+    for (size_t g = 0; g < nd; g++)
+        for (size_t h = 0; h < nd; h++)
+            if (strcmp(distinct[h], distinct[g]) < 0)
+                start[g] += count[h];
+    for (size_t i = 0; i < n; i++)
+        order[start[group[i]]++] = i;
+    free(start);
+    free(count);
+    free(distinct);
+    free(group);
+    return order;
+fail:
+    free(count);
+    free(distinct);
+    free(group);
+    free(order);
+    return NULL;
 }
 
 int job_view_add_nodes(json_t *job, const char *const *names, const char *const *states,

@@ -40,13 +40,34 @@ static void putc1(struct json_buf *o, char c)
 }
 
 /* A JSON string, escaped as jansson does without JSON_ENSURE_ASCII and
- * JSON_ESCAPE_SLASH. */
-static void put_string(struct json_buf *o, const char *s, size_t n)
+ * JSON_ESCAPE_SLASH. Returns the OR of the bytes up to the first one that
+ * needs escaping, or of all of them (bit 7 set: the text is not plain
+ * ASCII), or 0x80 when it did not look. */
+static unsigned put_string(struct json_buf *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF"; /* as jansson writes it */
-    putc1(o, '"');
-    size_t run = 0; /* start of the pending unescaped run */
-    for (size_t i = 0; i < n; i++) {
+    /* Fast path, the usual case (names, states, dates): copy in one pass
+     * into room reserved for the string and its quotes. */
+    if (!reserve(o, n + 2))
+        return 0x80;
+    char *d = o->p + o->len;
+    *d++ = '"';
+    unsigned bits = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+        bits |= c;
+        d[i] = (char)c;
+    }
+    o->len += 1 + i;
+    if (i == n) {
+        o->p[o->len++] = '"';
+        return bits;
+    }
+    size_t run = i; /* start of the pending unescaped run */
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
@@ -72,6 +93,7 @@ static void put_string(struct json_buf *o, const char *s, size_t n)
     }
     put(o, s + run, n - run);
     putc1(o, '"');
+    return 0x80;
 }
 
 static void put_integer(struct json_buf *o, json_int_t v)
@@ -235,14 +257,8 @@ void json_buf_raw(struct json_buf *b, const char *s, size_t n) { put(b, s, n); }
 void json_buf_string(struct json_buf *b, const char *s)
 {
     size_t n = strlen(s);
-    size_t i = 0;
-    while (i < n && (unsigned char)s[i] < 0x80)
-        i++;
-    if (i < n && !utf8_valid((const unsigned char *)s + i, n - i)) {
+    if ((put_string(b, s, n) & 0x80) && !utf8_valid((const unsigned char *)s, n))
         b->failed = true;
-        return;
-    }
-    put_string(b, s, n);
 }
 
 void json_buf_value(struct json_buf *b, const json_t *v)

@@ -181,16 +181,38 @@ Test(job_view_text, many_nodes_match_jansson)
     detail_as_jansson(&ROW, false, names, states, N);
 }
 
+/* node_view_write against json_pack of the same fields. */
+static void node_as_jansson(const char *name, const char *epoch, time_t t,
+                            struct node_view_when *when)
+{
+    char text[TIME_RFC1123_SIZE];
+    if (time_format_rfc1123(t, text, sizeof text))
+        text[0] = '\0'; /* what the handler always did: an empty date */
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "node_name", name, "status", "up",
+                             "availability", "available", "updated_at", text);
+    struct json_buf b = { 0 };
+    node_view_write(&b, name, "up", "available", epoch, when);
+    same_text(&b, want);
+}
+
 Test(node_view, a_node_state_is_the_jansson_text)
 {
-    const char *names[] = { "sim00001", "we\"ird\\name", "caf\xc3\xa9" };
-    for (size_t i = 0; i < 3; i++) {
-        char when[TIME_RFC1123_SIZE];
-        cr_assert_eq(time_format_rfc1123(1764069600 + (time_t)i, when, sizeof when), 0);
-        json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "node_name", names[i], "status", "up",
-                                 "availability", "available", "updated_at", when);
-        struct json_buf b = { 0 };
-        node_view_write(&b, names[i], "up", "available", 1764069600 + (time_t)i);
-        same_text(&b, want);
-    }
+    struct node_view_when when = { 0 };
+    node_as_jansson("sim00001", "1764069600", 1764069600, &when);
+    node_as_jansson("we\"ird\\name", "1764069600", 1764069600, &when); /* reused date */
+    node_as_jansson("caf\xc3\xa9", "1764069601", 1764069601, &when);     /* next second */
+    node_as_jansson("old", "0", 0, &when);
+    node_as_jansson("before-1970", "-86400", -86400, &when);
+    node_as_jansson("garbage", "x", 0, &when); /* as strtoll: no digits, 0 */
+    node_as_jansson("trailing", "1362510704.5", 1362510704, &when);
+    struct node_view_when fresh = { 0 };
+    node_as_jansson("fresh", "0", 0, &fresh); /* t = 0 on a fresh cache is formatted */
+}
+
+Test(node_view, a_name_that_is_not_utf8_fails_like_jansson)
+{
+    struct node_view_when when = { 0 };
+    struct json_buf b = { 0 };
+    node_view_write(&b, "bad\xff", "up", "available", "1", &when);
+    cr_assert_null(json_buf_finish(&b, NULL));
 }
