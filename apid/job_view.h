@@ -7,7 +7,8 @@
  *   "file_specified":true when a file was sent, "search" (the query) when
  *   the job was started by search
  * detail (GET jobs/ID): the summary + "quorum" + "nodes": an object from
- *   node state to the names in it (only states that occur);
+ *   node state to the names in it (only states that occur; states in byte
+ *   order, names in the order the database sorts node names);
  *   ?include_file=true gives "file" instead of "file_specified".
  * Timestamps are RFC 1123. */
 #ifndef PUSHY_APID_JOB_VIEW_H
