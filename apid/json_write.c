@@ -43,6 +43,13 @@ static void putc1(struct json_buf *o, char c)
  * JSON_ESCAPE_SLASH. Returns the OR of the bytes up to the first one that
  * needs escaping, or of all of them (bit 7 set: the text is not plain
  * ASCII), or 0x80 when it did not look. */
+/* The bytes a JSON string cannot hold as they are: controls, '"', '\\'. */
+static const bool needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
 static unsigned put_string(struct json_buf *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF"; /* as jansson writes it */
@@ -56,7 +63,7 @@ static unsigned put_string(struct json_buf *o, const char *s, size_t n)
     size_t i = 0;
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\')
+        if (needs_escape[c])
             break;
         bits |= c;
         d[i] = (char)c;
@@ -69,7 +76,7 @@ static unsigned put_string(struct json_buf *o, const char *s, size_t n)
     size_t run = i; /* start of the pending unescaped run */
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!needs_escape[c])
             continue;
         put(o, s + run, i - run);
         run = i + 1;
