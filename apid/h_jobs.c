@@ -198,64 +198,88 @@ void h_jobs_list(struct api_request *req, struct api_reply *reply)
 
 /* ---- GET jobs/ID ---- */
 
-/* The job with its nodes, or NULL with reply set (404, 500, 503). */
-json_t *h_jobs_load(struct api_request *req, const char *id, bool include_file,
-                    struct api_reply *reply)
+/* The job's row (*job) and its nodes (*nodes: node_name, status) in node
+ * name order, the order of the primary key: grouping by state is done by
+ * job_view, because a database sort on (status, node_name) cost postgres
+ * more than the rest of the request (bench/RESULTS.md, session 3). 0, or
+ * -1 with reply set (404, 500, 503). */
+static int load_rows(struct api_request *req, const char *id, struct api_reply *reply,
+                     PGresult **job, PGresult **nodes)
 {
+    *job = *nodes = NULL;
     if (!job_id_is_valid(id)) {
         api_reply_error(reply, 404, "job '%s' not found", id);
-        return NULL;
+        return -1;
     }
     const char *p[2] = { id, req->org_id };
-    PGresult *r;
     enum api_db_status st = api_db_exec("job get",
                                         "SELECT " JOB_COLUMNS " FROM jobs "
                                         "WHERE id = $1 AND org_id = $2::bigint",
-                                        2, p, &r);
+                                        2, p, job);
     if (st != API_DB_OK) {
         auth_reply_db_error(reply, st);
-        return NULL;
+        return -1;
     }
-    if (PQntuples(r) != 1) {
-        PQclear(r);
+    if (PQntuples(*job) != 1) {
+        PQclear(*job);
+        *job = NULL;
         api_reply_error(reply, 404, "job '%s' not found", id);
-        return NULL;
-    }
-    struct job_row row = row_of(r, 0);
-    json_t *job = job_view_detail(&row, include_file);
-    PQclear(r);
-    if (!job) {
-        api_reply_error(reply, 500, "out of memory");
-        return NULL;
+        return -1;
     }
     st = api_db_exec("job nodes",
                      "SELECT node_name, status FROM job_nodes WHERE job_id = $1 "
-                     "ORDER BY status, node_name",
-                     1, p, &r);
+                     "ORDER BY node_name",
+                     1, p, nodes);
     if (st != API_DB_OK) {
-        json_decref(job);
+        PQclear(*job);
+        *job = NULL;
         auth_reply_db_error(reply, st);
-        return NULL;
+        return -1;
     }
-    int n = PQntuples(r);
-    const char **names = calloc((size_t)n + 1, sizeof *names);
-    const char **states = calloc((size_t)n + 1, sizeof *states);
-    int rc = -1;
-    if (names && states) {
-        for (int i = 0; i < n; i++) {
-            names[i] = PQgetvalue(r, i, 0);
-            states[i] = PQgetvalue(r, i, 1);
-        }
-        rc = job_view_add_nodes(job, names, states, (size_t)n);
+    return 0;
+}
+
+/* Column 0 and 1 of every row of r as parallel arrays (free both); -1 when
+ * out of memory. */
+static int node_columns(PGresult *r, const char ***names, const char ***states, size_t *n)
+{
+    int rows = PQntuples(r);
+    *n = (size_t)rows;
+    *names = calloc(*n + 1, sizeof **names);
+    *states = calloc(*n + 1, sizeof **states);
+    if (!*names || !*states) {
+        free(*names);
+        free(*states);
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        (*names)[i] = PQgetvalue(r, i, 0);
+        (*states)[i] = PQgetvalue(r, i, 1);
+    }
+    return 0;
+}
+
+json_t *h_jobs_load(struct api_request *req, const char *id, bool include_file,
+                    struct api_reply *reply)
+{
+    PGresult *jr, *nr;
+    if (load_rows(req, id, reply, &jr, &nr))
+        return NULL;
+    struct job_row row = row_of(jr, 0);
+    json_t *job = job_view_detail(&row, include_file);
+    const char **names = NULL, **states = NULL;
+    size_t n = 0;
+    if (job && (node_columns(nr, &names, &states, &n) ||
+                job_view_add_nodes(job, names, states, n))) {
+        json_decref(job);
+        job = NULL;
     }
     free(names);
     free(states);
-    PQclear(r);
-    if (rc) {
-        json_decref(job);
+    PQclear(jr);
+    PQclear(nr);
+    if (!job)
         api_reply_error(reply, 500, "out of memory");
-        return NULL;
-    }
     return job;
 }
 
@@ -264,9 +288,29 @@ void h_jobs_get(struct api_request *req, struct api_reply *reply)
     char val[8];
     bool include_file = query_get(req->query, "include_file", val, sizeof val) >= 0 &&
                         !strcmp(val, "true");
-    json_t *job = h_jobs_load(req, route_param(&req->match, "job"), include_file, reply);
-    if (job)
-        api_reply_json(reply, 200, job);
+    PGresult *jr, *nr;
+    if (load_rows(req, route_param(&req->match, "job"), reply, &jr, &nr))
+        return;
+    /* Written straight from the rows: a jansson string per node and an
+     * array per state cost more than the rest of apid's work here. */
+    struct job_row row = row_of(jr, 0);
+    const char **names = NULL, **states = NULL;
+    size_t n = 0;
+    struct json_buf b = { 0 };
+    if (node_columns(nr, &names, &states, &n))
+        b.failed = true;
+    else
+        job_view_write_detail(&b, &row, include_file, names, states, n);
+    free(names);
+    free(states);
+    PQclear(jr);
+    PQclear(nr);
+    size_t len;
+    char *text = json_buf_finish(&b, &len);
+    if (!text)
+        api_reply_error(reply, 500, "out of memory");
+    else
+        api_reply_json_text(reply, 200, text, len);
 }
 
 /* ---- POST jobs/ID/abort ---- */

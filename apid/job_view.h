@@ -7,7 +7,8 @@
  *   "file_specified":true when a file was sent, "search" (the query) when
  *   the job was started by search
  * detail (GET jobs/ID): the summary + "quorum" + "nodes": an object from
- *   node state to the names in it (only states that occur);
+ *   node state to the names in it (only states that occur; states in byte
+ *   order, names in the order the database sorts node names);
  *   ?include_file=true gives "file" instead of "file_specified".
  * Timestamps are RFC 1123. */
 #ifndef PUSHY_APID_JOB_VIEW_H
@@ -17,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+
+#include "apid/json_write.h"
 
 struct job_row {
     const char *id, *command, *status;
@@ -30,9 +33,21 @@ struct job_row {
 json_t *job_view_summary(const struct job_row *r);
 json_t *job_view_detail(const struct job_row *r, bool include_file);
 
-/* Adds "nodes" grouped by state to job, from parallel arrays (the order of
- * names inside a group is kept). 0 or -1. */
+/* Adds "nodes" grouped by state to job, from parallel arrays in node name
+ * order (as the query returns them): the groups come in state order
+ * (strcmp), the names inside a group keep their order. 0 or -1. */
 int job_view_add_nodes(json_t *job, const char *const *names, const char *const *states,
                        size_t n);
+
+/* The same "nodes" object written as JSON text, byte for byte what
+ * json_dumps(JSON_COMPACT) gives for job_view_add_nodes' object. */
+void job_view_write_nodes(struct json_buf *b, const char *const *names,
+                          const char *const *states, size_t n);
+
+/* The whole detail (job_view_detail + "nodes") as JSON text: the same
+ * bytes as json_dumps(JSON_COMPACT) of job_view_detail + job_view_add_nodes,
+ * without a jansson array per state and a string per node. */
+void job_view_write_detail(struct json_buf *b, const struct job_row *r, bool include_file,
+                           const char *const *names, const char *const *states, size_t n);
 
 #endif

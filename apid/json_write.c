@@ -5,13 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct out {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static bool reserve(struct out *o, size_t n)
+static bool reserve(struct json_buf *o, size_t n)
 {
     if (o->failed)
         return false;
@@ -30,7 +24,7 @@ static bool reserve(struct out *o, size_t n)
     return true;
 }
 
-static void put(struct out *o, const char *s, size_t n)
+static void put(struct json_buf *o, const char *s, size_t n)
 {
     if (!reserve(o, n))
         return;
@@ -38,7 +32,7 @@ static void put(struct out *o, const char *s, size_t n)
     o->len += n;
 }
 
-static void putc1(struct out *o, char c)
+static void putc1(struct json_buf *o, char c)
 {
     if (!reserve(o, 1))
         return;
@@ -46,15 +40,43 @@ static void putc1(struct out *o, char c)
 }
 
 /* A JSON string, escaped as jansson does without JSON_ENSURE_ASCII and
- * JSON_ESCAPE_SLASH. */
-static void put_string(struct out *o, const char *s, size_t n)
+ * JSON_ESCAPE_SLASH. Returns the OR of the bytes up to the first one that
+ * needs escaping, or of all of them (bit 7 set: the text is not plain
+ * ASCII), or 0x80 when it did not look. */
+/* The bytes a JSON string cannot hold as they are: controls, '"', '\\'. */
+static const bool needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+static unsigned put_string(struct json_buf *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF"; /* as jansson writes it */
-    putc1(o, '"');
-    size_t run = 0; /* start of the pending unescaped run */
-    for (size_t i = 0; i < n; i++) {
+    /* Fast path, the usual case (names, states, dates): copy in one pass
+     * into room reserved for the string and its quotes. */
+    if (!reserve(o, n + 2))
+        return 0x80;
+    char *d = o->p + o->len;
+    *d++ = '"';
+    unsigned bits = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (needs_escape[c])
+            break;
+        bits |= c;
+        d[i] = (char)c;
+    }
+    o->len += 1 + i;
+    if (i == n) {
+        o->p[o->len++] = '"';
+        return bits;
+    }
+    size_t run = i; /* start of the pending unescaped run */
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!needs_escape[c])
             continue;
         put(o, s + run, i - run);
         run = i + 1;
@@ -78,9 +100,10 @@ static void put_string(struct out *o, const char *s, size_t n)
     }
     put(o, s + run, n - run);
     putc1(o, '"');
+    return 0x80;
 }
 
-static void put_integer(struct out *o, json_int_t v)
+static void put_integer(struct json_buf *o, json_int_t v)
 {
     char buf[24];
     char *end = buf + sizeof buf, *p = end;
@@ -97,7 +120,7 @@ static void put_integer(struct out *o, json_int_t v)
 /* jansson's jsonp_dtostr with precision 17: "%.17g" ('.' whatever the
  * locale), ".0" added when there is no '.' or 'e', then the exponent's '+'
  * and leading zeros dropped ("1e+300" -> "1e300", "1e-05" -> "1e-5"). */
-static void put_real(struct out *o, double d)
+static void put_real(struct json_buf *o, double d)
 {
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%.17g", d);
@@ -130,7 +153,26 @@ static void put_real(struct out *o, double d)
     put(o, buf, len);
 }
 
-static void put_value(struct out *o, const json_t *v, int depth)
+static void put_value(struct json_buf *o, const json_t *v, int depth);
+
+/* The members of object v, "k":v,... (values at depth). */
+static void put_members(struct json_buf *o, const json_t *v, int depth)
+{
+    const char *key;
+    size_t klen;
+    json_t *val;
+    bool first = true;
+    json_object_keylen_foreach((json_t *)v, key, klen, val) {
+        if (!first)
+            putc1(o, ',');
+        first = false;
+        put_string(o, key, klen);
+        putc1(o, ':');
+        put_value(o, val, depth);
+    }
+}
+
+static void put_value(struct json_buf *o, const json_t *v, int depth)
 {
     if (o->failed)
         return;
@@ -139,23 +181,11 @@ static void put_value(struct out *o, const json_t *v, int depth)
         return;
     }
     switch (json_typeof(v)) {
-    case JSON_OBJECT: {
+    case JSON_OBJECT:
         putc1(o, '{');
-        const char *key;
-        size_t klen;
-        json_t *val;
-        bool first = true;
-        json_object_keylen_foreach((json_t *)v, key, klen, val) {
-            if (!first)
-                putc1(o, ',');
-            first = false;
-            put_string(o, key, klen);
-            putc1(o, ':');
-            put_value(o, val, depth + 1);
-        }
+        put_members(o, v, depth + 1);
         putc1(o, '}');
         break;
-    }
     case JSON_ARRAY: {
         putc1(o, '[');
         size_t n = json_array_size(v);
@@ -190,11 +220,96 @@ static void put_value(struct out *o, const json_t *v, int depth)
     }
 }
 
+/* Whether s[0..n) is well-formed UTF-8 (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), which is what jansson accepts. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            if (c == 0xE0)
+                lo = 0xA0;
+            else if (c == 0xED)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;
+        } else
+            return false;
+        if (n - i <= k || s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t j = 2; j <= k; j++)
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+void json_buf_raw(struct json_buf *b, const char *s, size_t n) { put(b, s, n); }
+
+void json_buf_string(struct json_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if ((put_string(b, s, n) & 0x80) && !utf8_valid((const unsigned char *)s, n))
+        b->failed = true;
+}
+
+void json_buf_value(struct json_buf *b, const json_t *v)
+{
+    if (!v)
+        b->failed = true;
+    else
+        put_value(b, v, 0);
+}
+
+void json_buf_members(struct json_buf *b, const json_t *o)
+{
+    if (!json_is_object(o)) {
+        b->failed = true;
+        return;
+    }
+    put_members(b, o, 1);
+}
+
+char *json_buf_finish(struct json_buf *b, size_t *len_out)
+{
+    if (!reserve(b, 0)) {
+        json_buf_free(b);
+        return NULL;
+    }
+    char *p = b->p;
+    p[b->len] = '\0';
+    if (len_out)
+        *len_out = b->len;
+    *b = (struct json_buf){ 0 };
+    return p;
+}
+
+void json_buf_free(struct json_buf *b)
+{
+    free(b->p);
+    *b = (struct json_buf){ 0 };
+}
+
 char *json_write_compact(const json_t *v, size_t *len_out)
 {
     if (!v)
         return NULL;
-    struct out o = { 0 };
+    struct json_buf o = { 0 };
     put_value(&o, v, 0);
     if (!reserve(&o, 0)) {
         free(o.p);

@@ -79,6 +79,15 @@ void api_reply_json(struct api_reply *r, unsigned status, json_t *body)
     r->json = body;
 }
 
+void api_reply_json_text(struct api_reply *r, unsigned status, char *text, size_t len)
+{
+    api_reply_clear(r);
+    r->text = text;
+    r->text_len = len;
+    r->content_type = "application/json";
+    r->status = status;
+}
+
 void api_reply_text(struct api_reply *r, unsigned status, const char *content_type,
                     const char *text, size_t len)
 {

@@ -16,6 +16,10 @@ void api_reply_error(struct api_reply *r, unsigned status, const char *fmt, ...)
 /* Sets reply to status with body (stolen; NULL means 500). */
 void api_reply_json(struct api_reply *r, unsigned status, json_t *body);
 
+/* Sets status with a JSON body already written as text (malloc'd,
+ * NUL-terminated, stolen). */
+void api_reply_json_text(struct api_reply *r, unsigned status, char *text, size_t len);
+
 /* Sets a raw body (copied) with its content type (a static string). */
 void api_reply_text(struct api_reply *r, unsigned status, const char *content_type,
                     const char *text, size_t len);
