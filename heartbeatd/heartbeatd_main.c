@@ -179,7 +179,12 @@ static void try_load(struct heartbeatd *h, int64_t now)
     }
     h->loaded = true;
     h->hold_since = tracker_holding(h->tracker) ? now : -1;
-    LOG_INFO("restored %ld up node(s); their grace window starts with the first heartbeat", up);
+    if (h->hold_since >= 0)
+        LOG_INFO("restored %ld up node(s); their grace window starts with the first heartbeat "
+                 "(held at most %lld ms)", up,
+                 (long long)tracker_hold_ms(h->cfg->heartbeat_interval));
+    else
+        LOG_INFO("restored %ld up node(s) with a fresh grace window", up);
 }
 
 static void log_hold_end(struct heartbeatd *h, int64_t now)
@@ -193,7 +198,7 @@ static void log_hold_end(struct heartbeatd *h, int64_t now)
                  (long long)(now - h->hold_since));
     else
         LOG_WARN("no heartbeats %lld ms after the restore (is commandd running?): restored "
-                 "nodes judged from now", (long long)(now - h->hold_since));
+                 "nodes judged from their restored windows", (long long)(now - h->hold_since));
     h->hold_since = -1;
 }
 

@@ -237,14 +237,19 @@ size_t tracker_pending_writes(const struct tracker *t)
 
 /* ---- inputs --------------------------------------------------------------- */
 
-/* Heartbeats flow (or have not come for the whole hold): the restored
- * nodes' grace windows start now. */
+/* Heartbeats flow: the restored nodes' grace windows start now. */
 static void end_hold(struct tracker *t, int64_t now_ms)
 {
     if (!t->holding)
         return;
     t->holding = false;
     liveness_restart_grace(t->live, now_ms);
+}
+
+int64_t tracker_hold_ms(int64_t interval_ms)
+{
+    int64_t hold = TRACKER_HOLD_REDIAL_MS + TRACKER_HOLD_INTERVALS * interval_ms;
+    return hold < TRACKER_HOLD_MIN_MS ? TRACKER_HOLD_MIN_MS : hold;
 }
 
 bool tracker_holding(const struct tracker *t)
@@ -332,7 +337,10 @@ void tracker_tick(struct tracker *t, int64_t now_ms, int64_t wall_ms)
     if (t->holding) {
         if (now_ms < t->hold_until)
             return;
-        end_hold(t, now_ms);
+        /* nobody beats through this server: judge from the load-time
+         * windows, so a dead node is down at the end of the hold, not a
+         * whole grace window later */
+        t->holding = false;
     }
     liveness_tick(t->live, now_ms, on_down, t);
 }
@@ -358,9 +366,8 @@ int tracker_load(struct tracker *t, const char *org, const char *node, bool up,
     if (liveness_load(t->live, key, true, heard, now_ms) != 0)
         return -1;
     if (!t->heard_any && !t->holding) {
-        int64_t hold = TRACKER_HOLD_INTERVALS * t->interval_ms;
         t->holding = true;
-        t->hold_until = now_ms + (hold < TRACKER_HOLD_MIN_MS ? TRACKER_HOLD_MIN_MS : hold);
+        t->hold_until = now_ms + tracker_hold_ms(t->interval_ms);
     }
     return 1;
 }

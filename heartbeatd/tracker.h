@@ -61,15 +61,20 @@ void tracker_tick(struct tracker *t, int64_t now_ms, int64_t wall_ms);
  * all, so a grace window counted from the load could run out while every
  * node keeps beating. Until the first heartbeat (of any node), ticks judge
  * nobody; that heartbeat restarts every restored node's grace window. If
- * none comes within TRACKER_HOLD_INTERVALS intervals (at least
- * TRACKER_HOLD_MIN_MS) of the first restore, the windows restart then and
- * judging begins anyway (no node is heartbeating through this server). */
+ * none comes within tracker_hold_ms of the first restore, nobody is
+ * heartbeating through this server: judging begins then, from the windows
+ * of the load (so those nodes go down at the end of the hold). */
 int tracker_load(struct tracker *t, const char *org, const char *node, bool up,
                  const char *incarnation, int64_t last_heard_wall_ms, int64_t now_ms,
                  int64_t wall_ms);
 
-#define TRACKER_HOLD_INTERVALS 8
+/* The hold: commandd's redial of a new heartbeatd (nng 1.5 picks 0-1 s)
+ * plus two intervals for the next heartbeats to come through, at least
+ * 2 s. Bounded so a node that died meanwhile is not kept up for long. */
+#define TRACKER_HOLD_REDIAL_MS 1000
+#define TRACKER_HOLD_INTERVALS 2
 #define TRACKER_HOLD_MIN_MS 2000
+int64_t tracker_hold_ms(int64_t interval_ms);
 
 /* Whether restored nodes are still waiting for heartbeats to flow (above). */
 bool tracker_holding(const struct tracker *t);

@@ -141,22 +141,27 @@ Test(heartbeatd_tracker, restored_node_not_heard_again_goes_down)
     tracker_free(t);
 }
 
-/* The flake of test_nodes.sh's heartbeatd restart: commandd redialled the
- * new heartbeatd up to a second late, every node kept beating, and a node
- * restored with a grace window counted from the load went down. */
+/* The flake of test_nodes.sh's heartbeatd restart (250 ms interval, so a
+ * grace window of 875 ms): commandd redialled the new heartbeatd up to a
+ * second late, every node kept beating, and a node restored with a grace
+ * window counted from the load went down. */
+#define I_FAST 250
+static const struct liveness_params P_FAST = { .interval_ms = I_FAST, .window = 4,
+                                               .threshold = 0.6 };
+
 Test(heartbeatd_tracker, restored_nodes_are_not_judged_before_heartbeats_flow)
 {
-    struct tracker *t = tracker_new(&P);
-    int64_t start = 50000;
-    tracker_load(t, "org", "n1", true, "inc1", WALL0 + start - 300, start, WALL0 + start);
-    tracker_load(t, "org", "n2", true, "inc1", WALL0 + start - 700, start, WALL0 + start);
-    /* nothing arrives for 4 intervals (longer than the 3.5 of the grace
-     * window), then both beat at their own phases */
-    for (int64_t now = start; now <= start + 20000; now += 25) {
-        int64_t since = now - (start + 4000);
-        if (since >= 0 && since % I == 0)
+    struct tracker *t = tracker_new(&P_FAST);
+    int64_t start = 50000, silence = 1100;
+    cr_assert_lt(silence, tracker_hold_ms(I_FAST));
+    cr_assert_gt(silence, 875, "longer than the grace window of the load");
+    tracker_load(t, "org", "n1", true, "inc1", WALL0 + start - 100, start, WALL0 + start);
+    tracker_load(t, "org", "n2", true, "inc1", WALL0 + start - 200, start, WALL0 + start);
+    for (int64_t now = start; now <= start + 10000; now += 25) {
+        int64_t since = now - (start + silence);
+        if (since >= 0 && since % I_FAST == 0)
             cr_assert_eq(tracker_heartbeat(t, "org", "n1", "inc1", now, WALL0 + now), 0);
-        if (since >= 0 && since % I == 600)
+        if (since >= 0 && since % I_FAST == 150)
             cr_assert_eq(tracker_heartbeat(t, "org", "n2", "inc1", now, WALL0 + now), 0);
         tracker_tick(t, now, WALL0 + now);
     }
@@ -167,16 +172,26 @@ Test(heartbeatd_tracker, restored_nodes_are_not_judged_before_heartbeats_flow)
     tracker_free(t);
 }
 
-Test(heartbeatd_tracker, without_any_heartbeat_restored_nodes_go_down_after_the_hold)
+Test(heartbeatd_tracker, without_any_heartbeat_restored_nodes_go_down_at_the_end_of_the_hold)
 {
     struct tracker *t = tracker_new(&P);
-    int64_t start = 50000, hold = TRACKER_HOLD_INTERVALS * I;
+    int64_t start = 50000, hold = tracker_hold_ms(I);
+    cr_assert_eq(hold, 3000);
     tracker_load(t, "org", "n1", true, NULL, -1, start, WALL0 + start);
-    run(t, start, start + hold + 3000, NULL);
-    cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 0, "held, then in its grace window");
-    run(t, start + hold + 3100, start + hold + 5000, NULL);
+    run(t, start, start + hold - 100, NULL);
+    cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 0, "held");
+    /* judged from the load's window (3.5 intervals, already over), not
+     * from a new one */
+    run(t, start + hold, start + hold + I, NULL);
     cr_assert_eq(count_events(t, TRACKER_DOWN, "n1"), 1);
     tracker_free(t);
+}
+
+Test(heartbeatd_tracker, hold_is_bounded)
+{
+    cr_assert_eq(tracker_hold_ms(100), 2000);
+    cr_assert_eq(tracker_hold_ms(1000), 3000);
+    cr_assert_eq(tracker_hold_ms(600000), 1201000, "two intervals and the redial, not eight");
 }
 
 Test(heartbeatd_tracker, no_hold_when_heartbeats_came_before_the_load)
