@@ -13,6 +13,7 @@
 #include "apid/auth.h"
 #include "apid/dbconn.h"
 #include "apid/handlers.h"
+#include "apid/key_cache.h"
 #include "apid/response.h"
 #include "apid/validate.h"
 #include "shared/base64.h"
@@ -34,35 +35,84 @@ static int hex_decode(const char *hex, unsigned char *out, size_t n)
     return 0;
 }
 
-/* The node's session key: made once per (org, node), kept across restarts. */
-static enum api_db_status session_key(const char *org_id, const char *node,
-                                      unsigned char key[SESSION_KEY_LEN])
+/* Everything config/NODE stores, in one statement (one round trip, one
+ * transaction, so one WAL flush at commit rather than three): the node row
+ * if new; the CURVE key bound to org/node until now + lifetime unless it is
+ * still bound to another node (then nothing else is written and taken is
+ * set); the node's session key, made once per (org, node) and kept across
+ * restarts (fresh is used only when none exists). The commit is
+ * synchronous, as before: a key is durable before it is handed out. */
+static const char register_sql[] =
+    "WITH node AS ("
+    "  INSERT INTO nodes (org_id, name, search_keys) VALUES "
+    "  ($2::bigint, $3, jsonb_build_object('name', jsonb_build_array($3::text))) "
+    "  ON CONFLICT DO NOTHING), "
+    "ck AS ("
+    "  INSERT INTO curve_keys (public_key, org_id, node_name, expires_at) "
+    "  VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int)) "
+    "  ON CONFLICT (public_key) DO UPDATE SET org_id = EXCLUDED.org_id, "
+    "    node_name = EXCLUDED.node_name, expires_at = EXCLUDED.expires_at "
+    "  WHERE (curve_keys.org_id = EXCLUDED.org_id AND curve_keys.node_name = EXCLUDED.node_name) "
+    "     OR curve_keys.expires_at < now() "
+    "  RETURNING 1), "
+    "sk AS ("
+    "  INSERT INTO session_keys (org_id, node_name, session_key) "
+    "  SELECT $2::bigint, $3, decode($5, 'hex') WHERE EXISTS (SELECT 1 FROM ck) "
+    "  ON CONFLICT DO NOTHING RETURNING session_key) "
+    "SELECT EXISTS (SELECT 1 FROM ck), "
+    "  encode(coalesce((SELECT session_key FROM sk), "
+    "    (SELECT session_key FROM session_keys WHERE org_id = $2::bigint AND node_name = $3)), "
+    "    'hex')";
+
+/* The key row of a node whose first fetch raced this one: it committed
+ * after this statement's snapshot, so only a new statement sees it. */
+static const char select_key_sql[] =
+    "SELECT encode(session_key, 'hex') FROM session_keys "
+    "WHERE org_id = $1::bigint AND node_name = $2";
+
+/* Registers ccpk for org/node and reads the node's session key into key.
+ * *taken: the ccpk is still bound to another node (nothing was written). */
+static enum api_db_status register_node(const char *ccpk, const char *org_id, const char *node,
+                                        int lifetime, int *taken,
+                                        unsigned char key[SESSION_KEY_LEN])
 {
     unsigned char fresh[SESSION_KEY_LEN];
-    char hex[2 * SESSION_KEY_LEN + 1];
+    char hex[2 * SESSION_KEY_LEN + 1], life[16];
     if (RAND_bytes(fresh, sizeof fresh) != 1)
         return API_DB_ERROR;
     for (int i = 0; i < SESSION_KEY_LEN; i++)
         snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
     OPENSSL_cleanse(fresh, sizeof fresh);
-    const char *p[3] = { org_id, node, hex };
+    snprintf(life, sizeof life, "%d", lifetime);
+    const char *p[5] = { ccpk, org_id, node, life, hex };
     PGresult *r;
-    enum api_db_status st = api_db_exec(
-        "session key insert",
-        "INSERT INTO session_keys (org_id, node_name, session_key) "
-        "VALUES ($1::bigint, $2, decode($3, 'hex')) ON CONFLICT DO NOTHING",
-        3, p, &r);
+    enum api_db_status st = api_db_exec("config register", register_sql, 5, p, &r);
     OPENSSL_cleanse(hex, sizeof hex);
     if (st != API_DB_OK)
         return st;
-    PQclear(r);
-    st = api_db_exec("session key select",
-                     "SELECT encode(session_key, 'hex') FROM session_keys "
-                     "WHERE org_id = $1::bigint AND node_name = $2",
-                     2, p, &r);
-    if (st != API_DB_OK)
-        return st;
-    int bad = PQntuples(r) != 1 || hex_decode(PQgetvalue(r, 0, 0), key, SESSION_KEY_LEN);
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        LOG_ERROR("config: registering org %s node %s returned no row", org_id, node);
+        return API_DB_ERROR;
+    }
+    *taken = PQgetvalue(r, 0, 0)[0] != 't';
+    if (*taken) {
+        PQclear(r);
+        return API_DB_OK;
+    }
+    if (PQgetisnull(r, 0, 1)) {
+        PQclear(r);
+        st = api_db_exec("session key select", select_key_sql, 2, p + 1, &r);
+        if (st != API_DB_OK)
+            return st;
+        if (PQntuples(r) != 1) {
+            PQclear(r);
+            LOG_ERROR("config: session key of org %s node %s is missing", org_id, node);
+            return API_DB_ERROR;
+        }
+    }
+    int col = PQnfields(r) == 2 ? 1 : 0;
+    int bad = hex_decode(PQgetvalue(r, 0, col), key, SESSION_KEY_LEN);
     PQclear(r);
     if (bad) {
         LOG_ERROR("config: session key of org %s node %s is unreadable", org_id, node);
@@ -75,7 +125,8 @@ static enum api_db_status session_key(const char *org_id, const char *node,
 static char *encrypt_to(const char *pem, const unsigned char *data, size_t len)
 {
     char err[256];
-    EVP_PKEY *key = chef_auth_load_public_key_pem(pem, strlen(pem), err, sizeof err);
+    /* the key the request was just verified with: parsed already */
+    EVP_PKEY *key = key_cache_public_key(pem, err, sizeof err);
     if (!key) {
         LOG_ERROR("config: actor key does not load: %s", err);
         return NULL;
@@ -103,32 +154,6 @@ static char *encrypt_to(const char *pem, const unsigned char *data, size_t len)
     return out;
 }
 
-/* Registers ccpk for org/node until now + lifetime. A key still bound to
- * another node is not taken over: returns 0 registered, 1 taken. */
-static enum api_db_status register_curve_key(const char *ccpk, const char *org_id,
-                                             const char *node, int lifetime, int *taken)
-{
-    char life[16];
-    snprintf(life, sizeof life, "%d", lifetime);
-    const char *p[4] = { ccpk, org_id, node, life };
-    PGresult *r;
-    enum api_db_status st = api_db_exec(
-        "curve key register",
-        "INSERT INTO curve_keys (public_key, org_id, node_name, expires_at) "
-        "VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int)) "
-        "ON CONFLICT (public_key) DO UPDATE SET org_id = EXCLUDED.org_id, "
-        "  node_name = EXCLUDED.node_name, expires_at = EXCLUDED.expires_at "
-        "WHERE (curve_keys.org_id = EXCLUDED.org_id AND curve_keys.node_name = EXCLUDED.node_name) "
-        "   OR curve_keys.expires_at < now() "
-        "RETURNING 1",
-        4, p, &r);
-    if (st != API_DB_OK)
-        return st;
-    *taken = PQntuples(r) != 1;
-    PQclear(r);
-    return API_DB_OK;
-}
-
 void h_config_get(struct api_request *req, struct api_reply *reply)
 {
     const struct pushy_config *cfg = api_server->cfg;
@@ -145,21 +170,10 @@ void h_config_get(struct api_request *req, struct api_reply *reply)
         break;
     }
 
-    const char *p[2] = { req->org_id, node };
-    PGresult *r;
-    enum api_db_status st = api_db_exec("node upsert",
-                                        "INSERT INTO nodes (org_id, name, search_keys) VALUES "
-                                        "($1::bigint, $2, jsonb_build_object('name', jsonb_build_array($2::text))) "
-                                        "ON CONFLICT DO NOTHING",
-                                        2, p, &r);
-    if (st != API_DB_OK) {
-        auth_reply_db_error(reply, st);
-        return;
-    }
-    PQclear(r);
-
     int taken = 0;
-    st = register_curve_key(ccpk, req->org_id, node, cfg->config_lifetime, &taken);
+    unsigned char key[SESSION_KEY_LEN];
+    enum api_db_status st =
+        register_node(ccpk, req->org_id, node, cfg->config_lifetime, &taken, key);
     if (st != API_DB_OK) {
         auth_reply_db_error(reply, st);
         return;
@@ -169,13 +183,6 @@ void h_config_get(struct api_request *req, struct api_reply *reply)
                  "node=%s actor=%s peer=%s", req->org, node, req->actor.name, req->peer);
         api_reply_error(reply, 409, "This ccpk is registered to another node; generate a new "
                                     "CURVE key pair");
-        return;
-    }
-
-    unsigned char key[SESSION_KEY_LEN];
-    st = session_key(req->org_id, node, key);
-    if (st != API_DB_OK) {
-        auth_reply_db_error(reply, st);
         return;
     }
     char *encoded = encrypt_to(req->actor.public_key_pem, key, sizeof key);

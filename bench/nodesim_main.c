@@ -96,6 +96,7 @@ struct node {
     int64_t next_tick;
     int64_t last_srv_hb;
     int64_t send_fail_since;
+    int64_t conn_at, sent_at; /* this connection: zmq_connect, first message taken */
     int attempt; /* backoff */
     uint16_t gen[K_NKINDS];
     json_t *q[QMAX];
@@ -153,6 +154,11 @@ static struct {
         jobs_done, reconfigs, deadline_miss, connected, handshaken, ready;
     unsigned long fetch_lat_n;
     double fetch_lat_sum_ms;
+    /* where a connection's first answer waits: connect -> the first message
+     * taken by the DEALER (TCP + CURVE + ZAP, ZMQ_IMMEDIATE), then -> the
+     * server's first command */
+    unsigned long up_lat_n, cmd_lat_n;
+    double up_lat_sum_ms, cmd_lat_sum_ms;
 } g;
 
 static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -241,6 +247,20 @@ static int send_json(uint32_t i, json_t *msg)
     struct node *n = &g.nodes[i];
     if (n->phase != PH_CONN || !n->dealer)
         return 1;
+    if (!n->sent_at || n->send_fail_since) {
+        /* not yet taken a message on this connection (ZMQ_IMMEDIATE holds
+         * sends until the handshake is done) or the last send failed: ask
+         * before sealing, so a retry every SEND_RETRY_MS costs no JSON and
+         * HMAC (nothing goes on the wire either way) */
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(n->dealer, ZMQ_EVENTS, &ev, &sz) != 0 || !(ev & ZMQ_POLLOUT)) {
+            g.send_eagain++;
+            if (!n->send_fail_since)
+                n->send_fail_since = bl_now_ms();
+            return 1;
+        }
+    }
     struct wire_frames f;
     if (wire_seal_hmac(msg, n->seq + 1, time(NULL), n->skey, &f) != 0)
         return -1;
@@ -255,6 +275,11 @@ static int send_json(uint32_t i, json_t *msg)
         n->seq++;
         g.msgs_out++;
         n->send_fail_since = 0;
+        if (!n->sent_at) {
+            n->sent_at = bl_now_ms();
+            g.up_lat_n++;
+            g.up_lat_sum_ms += (double)(n->sent_at - n->conn_at);
+        }
     } else if (rc == 1) {
         g.send_eagain++;
         if (!n->send_fail_since)
@@ -265,8 +290,10 @@ static int send_json(uint32_t i, json_t *msg)
 
 static void reconfigure(uint32_t i, const char *why);
 
-/* Sends queued job replies, then a due heartbeat. */
-static void flush(uint32_t i)
+/* Sends queued job replies, then a due heartbeat; then reads the dealer
+ * when drain (a send may have taken its read notification; not needed
+ * from inside drain_dealer, which reads on until EAGAIN). */
+static void flush_ex(uint32_t i, bool drain)
 {
     struct node *n = &g.nodes[i];
     while (n->qn > 0) {
@@ -293,7 +320,8 @@ static void flush(uint32_t i)
         if (rc == 0)
             g.hb_out++;
     }
-    drain_dealer(i); /* a send may have taken the dealer's read notification */
+    if (drain)
+        drain_dealer(i);
     return;
 later:
     if (n->send_fail_since && bl_now_ms() - n->send_fail_since >= 3000) {
@@ -302,6 +330,8 @@ later:
     }
     timer_set(i, K_RETRY, bl_now_ms() + SEND_RETRY_MS);
 }
+
+static void flush(uint32_t i) { flush_ex(i, true); }
 
 static void reply(uint32_t i, enum wire_msg_type type, const char *job_id)
 {
@@ -413,6 +443,8 @@ static int connect_node(uint32_t i)
     int64_t now = bl_now_ms();
     n->seq = 0;
     n->got_cmd = false;
+    n->conn_at = now;
+    n->sent_at = 0;
     n->last_srv_hb = now; /* liveness counted from the connection */
     /* first heartbeat at once (the client's next_tick = now), then on the
      * node's phase slot */
@@ -717,6 +749,10 @@ static void on_command(uint32_t i, const struct wire_server_msg *m)
         n->got_cmd = true;
         g.handshaken++;
         n->attempt = 0;
+        if (n->sent_at) {
+            g.cmd_lat_n++;
+            g.cmd_lat_sum_ms += (double)(now - n->sent_at);
+        }
         timer_cancel(i, K_DEADLINE);
     }
     switch (m->type) {
@@ -764,7 +800,7 @@ static void on_command(uint32_t i, const struct wire_server_msg *m)
     default:
         break;
     }
-    flush(i);
+    flush_ex(i, false); /* called from drain_dealer */
 }
 
 static void drain_dealer(uint32_t i)
@@ -796,8 +832,12 @@ static void drain_dealer(uint32_t i)
         zmq_msg_close(&h);
         zmq_msg_close(&b);
         if (got <= 0)
-            break;
+            return;
     }
+    /* stopped at the bound with messages maybe left: read on soon (the
+     * descriptor will not signal them again) */
+    if (n->phase == PH_CONN && n->dealer)
+        timer_set(i, K_RETRY, bl_now_ms());
 }
 
 static void drain_sub(uint32_t i)
@@ -895,14 +935,15 @@ static void report(FILE *f, const char *sep)
             "%sheartbeats_out=%lu%smsgs_in=%lu%smsgs_bad=%lu%sserver_hb_in=%lu"
             "%sserver_hb_verified=%lu%sserver_hb_bad=%lu%ssend_eagain=%lu%scommits=%lu"
             "%sruns=%lu%saborts=%lu%snacks=%lu%sjobs_done=%lu%sreconnects=%lu"
-            "%sfirst_msg_timeouts=%lu\n",
+            "%sfirst_msg_timeouts=%lu%sup_avg_ms=%.1f%sfirst_cmd_avg_ms=%.1f\n",
             g.count, sep, g.connected, sep, g.handshaken, sep, g.ready, sep, g.fetch_ok, sep,
             g.fetch_fail, sep, g.in_flight, sep, g.fq_n, sep,
             g.fetch_lat_n ? g.fetch_lat_sum_ms / (double)g.fetch_lat_n : 0.0, sep, g.msgs_out,
             sep, g.hb_out, sep, g.msgs_in, sep, g.msgs_bad, sep, g.srv_hb_in, sep,
             g.srv_hb_verified, sep, g.srv_hb_bad, sep, g.send_eagain, sep, g.commits, sep,
             g.runs, sep, g.aborts, sep, g.nacks, sep, g.jobs_done, sep, g.reconfigs, sep,
-            g.deadline_miss);
+            g.deadline_miss, sep, g.up_lat_n ? g.up_lat_sum_ms / (double)g.up_lat_n : 0.0, sep,
+            g.cmd_lat_n ? g.cmd_lat_sum_ms / (double)g.cmd_lat_n : 0.0);
 }
 
 static void write_status(void)

@@ -4,20 +4,25 @@
 # node (growth of heartbeatd + commandd + apid + jobrunner + pushyd RSS from
 # before the nodes connected), and false `down` transitions: nodes whose
 # status row changed (updated_at) during the measurement, which must be 0.
-#   bench/presence.sh [--nodes N] [--seconds S] [--admit R]
+#   bench/presence.sh [--nodes N] [--seconds S] [--admit R] [--io-threads T]
 # defaults: 1000 nodes, 30 s; --admit sets new_sessions_per_second (default
-# 5000 here so the ramp is quick; the server default is 1000).
+# 5000 here so the ramp is quick; the server default is 1000); --io-threads:
+# ZeroMQ I/O threads per nodesim (default 2: with one, that thread does the
+# TCP and CURVE work of up to 4,000 simulated nodes, which real nodes do each
+# on their own, and during the ramp it delayed handshakes past the client's
+# 3 s first-answer rule: a reconnect storm of the simulator's making).
 . "$(dirname "$0")/lib.sh"
-N=1000 S=30 ADMIT=5000
+N=1000 S=30 ADMIT=5000 IOT=2
 while [ $# -gt 0 ]; do
     case $1 in
     --nodes) N=$2; shift 2 ;;
     --seconds) S=$2; shift 2 ;;
     --admit) ADMIT=$2; shift 2 ;;
-    *) echo "usage: $0 [--nodes N] [--seconds S] [--admit R]" >&2; exit 2 ;;
+    --io-threads) IOT=$2; shift 2 ;;
+    *) echo "usage: $0 [--nodes N] [--seconds S] [--admit R] [--io-threads T]" >&2; exit 2 ;;
     esac
 done
-BENCH_COMMAND="bench/presence.sh --nodes $N --seconds $S --admit $ADMIT"
+BENCH_COMMAND="bench/presence.sh --nodes $N --seconds $S --admit $ADMIT --io-threads $IOT"
 out="$T/presence.md"
 bench_start_server "heartbeat_interval = 1000" "new_sessions_per_second = $ADMIT" || exit 1
 bench_add_clients "$N" || exit 1
@@ -29,7 +34,7 @@ rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 for c in $COMPONENTS pushyd; do RSS0[$c]=$(rss_kb "${PID[$c]}"); done
 
-bench_start_nodesim sim "$N" --fetch-concurrency 32 --io-threads 1
+bench_start_nodesim sim "$N" --fetch-concurrency 32 --io-threads "$IOT"
 ramp=$(bench_wait_ready "$N" 1200) || { nodesim_summary sim; exit 1; }
 bench_log "$N nodes up and available after $ramp s; settling 10 s"
 sleep 10

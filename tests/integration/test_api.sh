@@ -209,6 +209,25 @@ test_ccpk_bound_to_one_node() {
     assert_eq node1b "$(db_psql -c "SELECT node_name FROM curve_keys WHERE public_key = '$CCPK2'")"
 }
 
+test_config_refused_ccpk_writes_no_session_key_and_racing_first_fetches_agree() {
+    local k3='AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA3' i
+    pushy_ctl client-create node3 --org acme -f "$T/keys/node3.pem" >/dev/null
+    expect 200 '"type":"config"' signed node1b GET "$(O /config/node1b)?ccpk=$(urlencode "$k3")"
+    expect 409 "registered to another node" signed node3 GET "$(O /config/node3)?ccpk=$k3"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM session_keys WHERE node_name = 'node3'")" \
+        "no session key for a refused fetch"
+    # four first fetches at once (one statement each; the losers of the
+    # insert race read the winner's key): all get the same key
+    for i in 1 2 3 4; do
+        signed node3 --session-key GET "$(O /config/node3)?ccpk=BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB$i" \
+            > "$T/race.$i" &
+    done
+    wait
+    for i in 1 2 3 4; do assert_eq 200 "$(head -n 1 "$T/race.$i")" "racing fetch $i"; done
+    assert_eq 1 "$(grep -h '^session_key=' "$T"/race.* | sort -u | wc -l)" "one session key"
+    assert_eq 1 "$(db_psql -c "SELECT count(*) FROM session_keys WHERE node_name = 'node3'")"
+}
+
 test_401_authentication_failures() {
     local url
     url=$(O /node_states)
