@@ -250,6 +250,7 @@ static int node_columns(PGresult *r, const char ***names, const char ***states, 
     if (!*names || !*states) {
         free(*names);
         free(*states);
+        *names = *states = NULL; /* the callers free them too */
         return -1;
     }
     for (int i = 0; i < rows; i++) {
@@ -305,12 +306,7 @@ void h_jobs_get(struct api_request *req, struct api_reply *reply)
     free(states);
     PQclear(jr);
     PQclear(nr);
-    size_t len;
-    char *text = json_buf_finish(&b, &len);
-    if (!text)
-        api_reply_error(reply, 500, "out of memory");
-    else
-        api_reply_json_text(reply, 200, text, len);
+    api_reply_json_buf(reply, 200, &b);
 }
 
 /* ---- POST jobs/ID/abort ---- */

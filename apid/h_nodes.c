@@ -23,17 +23,6 @@ static void node_write(struct json_buf *b, PGresult *r, int row, struct node_vie
                     PQgetvalue(r, row, 3), when);
 }
 
-/* The JSON text in b as a 200 reply (500 when writing it failed). */
-static void reply_written(struct api_reply *reply, struct json_buf *b)
-{
-    size_t len;
-    char *text = json_buf_finish(b, &len);
-    if (!text)
-        api_reply_error(reply, 500, "out of memory");
-    else
-        api_reply_json_text(reply, 200, text, len);
-}
-
 /* ?search=QUERY: the names of the matching nodes as a PostgreSQL array
  * literal (*names, malloc'd), or "" (*names NULL) without the parameter;
  * -1 with reply set. */
@@ -99,7 +88,7 @@ void h_node_states_list(struct api_request *req, struct api_reply *reply)
     }
     json_buf_lit(&b, "]");
     PQclear(r);
-    reply_written(reply, &b);
+    api_reply_json_buf(reply, 200, &b);
 }
 
 void h_node_state_get(struct api_request *req, struct api_reply *reply)
@@ -121,7 +110,7 @@ void h_node_state_get(struct api_request *req, struct api_reply *reply)
         struct json_buf b = { 0 };
         struct node_view_when when = { 0 };
         node_write(&b, r, 0, &when);
-        reply_written(reply, &b);
+        api_reply_json_buf(reply, 200, &b);
     }
     PQclear(r);
 }

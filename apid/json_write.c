@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,10 @@ static bool reserve(struct json_buf *o, size_t n)
         return false;
     if (o->len + n + 1 <= o->cap)
         return true;
+    if (n > SIZE_MAX / 2 - o->len - 1) {
+        o->failed = true; /* a doubling below would wrap */
+        return false;
+    }
     size_t cap = o->cap ? o->cap : 1024;
     while (cap < o->len + n + 1)
         cap *= 2;

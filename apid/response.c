@@ -1,5 +1,6 @@
 #include "apid/response.h"
 
+#include "apid/json_write.h"
 #include "apid/sse.h"
 
 #include <stdarg.h>
@@ -86,6 +87,16 @@ void api_reply_json_text(struct api_reply *r, unsigned status, char *text, size_
     r->text_len = len;
     r->content_type = "application/json";
     r->status = status;
+}
+
+void api_reply_json_buf(struct api_reply *r, unsigned status, struct json_buf *b)
+{
+    size_t len;
+    char *text = json_buf_finish(b, &len);
+    if (!text)
+        api_reply_error(r, 500, "out of memory");
+    else
+        api_reply_json_text(r, status, text, len);
 }
 
 void api_reply_text(struct api_reply *r, unsigned status, const char *content_type,

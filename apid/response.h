@@ -20,6 +20,11 @@ void api_reply_json(struct api_reply *r, unsigned status, json_t *body);
  * NUL-terminated, stolen). */
 void api_reply_json_text(struct api_reply *r, unsigned status, char *text, size_t len);
 
+/* The JSON text written into b (finished here) as a reply with status;
+ * 500 when writing it failed (out of memory, text that is not UTF-8). */
+struct json_buf;
+void api_reply_json_buf(struct api_reply *r, unsigned status, struct json_buf *b);
+
 /* Sets a raw body (copied) with its content type (a static string). */
 void api_reply_text(struct api_reply *r, unsigned status, const char *content_type,
                     const char *text, size_t len);
