@@ -13,6 +13,9 @@ PQ_INC  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -I. -I$(BUILD)/gen $(PQ_INC) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -lzmq -lnng -ljansson -lpq -lssl -lcrypto -lmicrohttpd -lcurl -lpthread -lm $(EXTRA_LDFLAGS)
 
+# plain `make` builds everything (the per-directory rules below come first)
+.DEFAULT_GOAL := all
+
 PROC_DIRS = supervisor heartbeatd commandd apid jobrunner client cli bench
 
 LIB_SRC   = $(wildcard shared/*.c)

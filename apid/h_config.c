@@ -18,36 +18,20 @@
 #include "apid/validate.h"
 #include "shared/base64.h"
 #include "shared/chef_auth.h"
+#include "shared/hex.h"
 #include "shared/log.h"
 
 #define SESSION_KEY_LEN 32
 
-static int hex_decode(const char *hex, unsigned char *out, size_t n)
-{
-    if (strlen(hex) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (unsigned char)v;
-    }
-    return 0;
-}
-
 /* Everything config/NODE stores, in one statement (one round trip, one
- * transaction, so one WAL flush at commit rather than three): the node row
- * if new; the CURVE key bound to org/node until now + lifetime unless it is
- * still bound to another node (then nothing else is written and taken is
- * set); the node's session key, made once per (org, node) and kept across
+ * transaction, so one WAL flush at commit rather than three): the CURVE
+ * key bound to org/node until now + lifetime unless it is still bound to
+ * another node (then nothing else is written and taken is set); the node
+ * row if new; the node's session key, made once per (org, node) and kept across
  * restarts (fresh is used only when none exists). The commit is
  * synchronous, as before: a key is durable before it is handed out. */
 static const char register_sql[] =
-    "WITH node AS ("
-    "  INSERT INTO nodes (org_id, name, search_keys) VALUES "
-    "  ($2::bigint, $3, jsonb_build_object('name', jsonb_build_array($3::text))) "
-    "  ON CONFLICT DO NOTHING), "
-    "ck AS ("
+    "WITH ck AS ("
     "  INSERT INTO curve_keys (public_key, org_id, node_name, expires_at) "
     "  VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int)) "
     "  ON CONFLICT (public_key) DO UPDATE SET org_id = EXCLUDED.org_id, "
@@ -55,6 +39,10 @@ static const char register_sql[] =
     "  WHERE (curve_keys.org_id = EXCLUDED.org_id AND curve_keys.node_name = EXCLUDED.node_name) "
     "     OR curve_keys.expires_at < now() "
     "  RETURNING 1), "
+    "node AS ("
+    "  INSERT INTO nodes (org_id, name, search_keys) "
+    "  SELECT $2::bigint, $3, jsonb_build_object('name', jsonb_build_array($3::text)) "
+    "  WHERE EXISTS (SELECT 1 FROM ck) ON CONFLICT DO NOTHING), "
     "sk AS ("
     "  INSERT INTO session_keys (org_id, node_name, session_key) "
     "  SELECT $2::bigint, $3, decode($5, 'hex') WHERE EXISTS (SELECT 1 FROM ck) "
@@ -80,8 +68,7 @@ static enum api_db_status register_node(const char *ccpk, const char *org_id, co
     char hex[2 * SESSION_KEY_LEN + 1], life[16];
     if (RAND_bytes(fresh, sizeof fresh) != 1)
         return API_DB_ERROR;
-    for (int i = 0; i < SESSION_KEY_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
+    hex_encode(fresh, sizeof fresh, hex);
     OPENSSL_cleanse(fresh, sizeof fresh);
     snprintf(life, sizeof life, "%d", lifetime);
     const char *p[5] = { ccpk, org_id, node, life, hex };
@@ -175,6 +162,7 @@ void h_config_get(struct api_request *req, struct api_reply *reply)
     enum api_db_status st =
         register_node(ccpk, req->org_id, node, cfg->config_lifetime, &taken, key);
     if (st != API_DB_OK) {
+        OPENSSL_cleanse(key, sizeof key); /* may hold part of a decoded key */
         auth_reply_db_error(reply, st);
         return;
     }

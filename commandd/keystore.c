@@ -5,30 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/hex.h"
 #include "shared/log.h"
 
 #define ROW_COLUMNS                                                                             \
     "o.id, encode(sk.session_key, 'hex'), coalesce(n.availability = 'available', false), "     \
     "coalesce(n.status = 'up', false), coalesce(n.incarnation_id, '')"
 
-static int hex_key(const char *hex, unsigned char key[WIRE_SESSION_KEY_LEN])
-{
-    if (strlen(hex) != 2 * WIRE_SESSION_KEY_LEN)
-        return -1;
-    for (int i = 0; i < WIRE_SESSION_KEY_LEN; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -1;
-        key[i] = (unsigned char)v;
-    }
-    return 0;
-}
-
 /* Fills n from one row of ROW_COLUMNS starting at column c. */
 static int fill(struct cnode *n, PGresult *r, int row, int c, int64_t now_ms)
 {
     unsigned char key[WIRE_SESSION_KEY_LEN];
-    if (hex_key(PQgetvalue(r, row, c + 1), key) != 0) {
+    if (hex_decode(PQgetvalue(r, row, c + 1), key, sizeof key) != 0) {
         LOG_ERROR("keystore: session key of %s is unreadable", n->id);
         return -1;
     }

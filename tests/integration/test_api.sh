@@ -216,6 +216,8 @@ test_config_refused_ccpk_writes_no_session_key_and_racing_first_fetches_agree() 
     expect 409 "registered to another node" signed node3 GET "$(O /config/node3)?ccpk=$k3"
     assert_eq 0 "$(db_psql -c "SELECT count(*) FROM session_keys WHERE node_name = 'node3'")" \
         "no session key for a refused fetch"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM nodes WHERE name = 'node3'")" \
+        "no node row for a refused fetch"
     # four first fetches at once (one statement each; the losers of the
     # insert race read the winner's key): all get the same key
     for i in 1 2 3 4; do
@@ -226,6 +228,30 @@ test_config_refused_ccpk_writes_no_session_key_and_racing_first_fetches_agree() 
     for i in 1 2 3 4; do assert_eq 200 "$(head -n 1 "$T/race.$i")" "racing fetch $i"; done
     assert_eq 1 "$(grep -h '^session_key=' "$T"/race.* | sort -u | wc -l)" "one session key"
     assert_eq 1 "$(db_psql -c "SELECT count(*) FROM session_keys WHERE node_name = 'node3'")"
+}
+
+test_config_first_fetch_that_loses_the_insert_race_hands_out_the_winners_key() {
+    local k='00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'
+    pushy_ctl client-create node4 --org acme -f "$T/keys/node4.pem" >/dev/null
+    # a transaction holds node4's session key uncommitted while the fetch
+    # inserts its own: the fetch waits for it, its insert does nothing, and
+    # its statement's snapshot cannot see the winner's row, so the second
+    # statement has to read it
+    db_psql -c "BEGIN; INSERT INTO session_keys (org_id, node_name, session_key)
+                SELECT id, 'node4', decode('$k', 'hex') FROM orgs WHERE name = 'acme';
+                SELECT pg_sleep(1.5); COMMIT;" >/dev/null &
+    local holder=$!
+    local tries=0
+    until [ "$(db_psql -c "SELECT count(*) FROM pg_stat_activity
+                            WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()")" = 1 ]; do
+        tries=$((tries + 1))
+        [ $tries -lt 50 ] || fail "the holding transaction did not start"
+        sleep 0.1
+    done
+    signed node4 --session-key GET "$(O /config/node4)?ccpk=CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC4" > "$T/race4"
+    wait "$holder" || fail "the holding transaction failed"
+    assert_eq 200 "$(head -n 1 "$T/race4")"
+    assert_eq "session_key=$k" "$(grep '^session_key=' "$T/race4")" "the committed key, not the fetch's own"
 }
 
 test_401_authentication_failures() {

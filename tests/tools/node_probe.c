@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "shared/hex.h"
 #include "shared/server_keys.h"
 #include "shared/timefmt.h"
 #include "shared/wire.h"
@@ -93,19 +94,6 @@ static void say(const struct probe *p, const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-}
-
-static int hex_decode(const char *hex, unsigned char *out, size_t n)
-{
-    if (strlen(hex) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (unsigned char)v;
-    }
-    return 0;
 }
 
 static EVP_PKEY *load_pub(const char *path)
