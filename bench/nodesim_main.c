@@ -329,6 +329,9 @@ later:
         return;
     }
     timer_set(i, K_RETRY, bl_now_ms() + SEND_RETRY_MS);
+    /* a real client reads whether or not it can send */
+    if (drain)
+        drain_dealer(i);
 }
 
 static void flush(uint32_t i) { flush_ex(i, true); }
