@@ -117,11 +117,18 @@ static enum jobsock_rc forward_job(struct commandd *c, const struct wire_node_ms
     if (!extra) {
         /* The usual reply: org, node and job id are checked names (wire.c),
          * so the text needs no escaping and no JSON tree. */
-        char text[64 + 2 * (WIRE_NAME_MAX + 1) + WIRE_JOB_ID_MAX];
-        int n = snprintf(text, sizeof text,
-                         "{\"type\":\"node_reply\",\"org\":\"%s\",\"node\":\"%s\","
-                         "\"job_id\":\"%s\",\"reply\":\"%s\"}",
-                         m->org, m->node, m->job_id, wire_msg_type_name(m->type));
+#define REPLY_FMT                                                                          \
+    "{\"type\":\"node_reply\",\"org\":\"%s\",\"node\":\"%s\",\"job_id\":\"%s\",\"reply\":\"%s\"}"
+        /* Worst case: the literal less its four "%s" (sizeof counts the NUL),
+         * two names, a job id and the longest type name (wire.c asserts it). */
+        enum {
+            REPLY_TEXT_SIZE = sizeof REPLY_FMT - 4 * 2 + 2 * WIRE_NAME_MAX + WIRE_JOB_ID_MAX +
+                              WIRE_MSG_TYPE_NAME_MAX
+        };
+        char text[REPLY_TEXT_SIZE];
+        int n = snprintf(text, sizeof text, REPLY_FMT, m->org, m->node, m->job_id,
+                         wire_msg_type_name(m->type));
+#undef REPLY_FMT
         if (n < 0 || (size_t)n >= sizeof text)
             return JOBSOCK_BUSY;
         rc = jobsocks_send_text(c->jobs, m->job_id, text, (size_t)n, now);

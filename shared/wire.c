@@ -94,6 +94,7 @@ static const char *const type_names[] = {
     [WIRE_MSG_COMMIT] = "commit", [WIRE_MSG_RUN] = "run",
     [WIRE_MSG_ABORT] = "abort", [WIRE_MSG_ACK] = "ack",
 };
+_Static_assert(sizeof "nack_commit" - 1 == WIRE_MSG_TYPE_NAME_MAX, "longest type name");
 #define N_TYPES (sizeof type_names / sizeof type_names[0])
 
 const char *wire_msg_type_name(enum wire_msg_type t)

@@ -91,6 +91,9 @@ enum wire_msg_type {
     WIRE_MSG_ACK,
 };
 
+/* The longest type name's length ("nack_commit"): sizes texts that carry one. */
+#define WIRE_MSG_TYPE_NAME_MAX 11
+
 /* "heartbeat", "ack_commit", ...; NULL for WIRE_MSG_NONE / out of range. */
 const char *wire_msg_type_name(enum wire_msg_type t);
 /* WIRE_MSG_NONE when s is NULL or unknown. */
