@@ -32,7 +32,7 @@ struct jobsock {
     char *pend;
     size_t pend_len, pend_cap, pend_count;
     bool dirty;           /* listed in jobsocks.dirty */
-    uint64_t q_dropped;   /* refused by the queue's bounds since then */
+    uint64_t q_dropped;   /* replies in batches the queue's bounds refused since then */
     char job_id[WIRE_JOB_ID_MAX + 1];
 };
 
@@ -64,8 +64,8 @@ static void drop_queue(struct jobsocks *j, struct jobsock *e)
 {
     if (overflow_empty(&e->q))
         return;
-    LOG_WARN("job %s: job process gone with %zu node repl%s still queued; dropped", e->job_id,
-             overflow_count(&e->q), overflow_count(&e->q) == 1 ? "y" : "ies");
+    LOG_WARN("job %s: job process gone with %zu batch%s of node replies still queued; dropped",
+             e->job_id, overflow_count(&e->q), overflow_count(&e->q) == 1 ? "" : "es");
     overflow_free(&e->q);
     overflow_init(&e->q, 0, 0);
     j->n_queued--;
@@ -215,35 +215,42 @@ static size_t pump_one(struct jobsocks *j, struct jobsock *e)
         if (rv == NNG_EAGAIN)
             break;
         if (rv != 0)
-            LOG_WARN("job %s: node reply not sent: %s", e->job_id, nng_strerror(rv));
+            LOG_WARN("job %s: batch of node replies not sent: %s", e->job_id, nng_strerror(rv));
         overflow_pop(&e->q);
         sent++;
     }
     if (sent && overflow_empty(&e->q)) {
         j->n_queued--;
-        LOG_INFO("job %s: overflow queue drained (peak %zu messages of node replies%s)", e->job_id,
-                 e->q_peak, e->q_dropped ? "; some were dropped, see above" : "");
+        LOG_INFO("job %s: overflow queue drained (peak %zu batches of node replies; %llu "
+                 "replies dropped)",
+                 e->job_id, e->q_peak, (unsigned long long)e->q_dropped);
         e->q_peak = 0;
         e->q_dropped = 0;
     }
     return sent;
 }
 
-/* Queues text (takes it) behind what already waits for e. */
-static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text, size_t len)
+/* Queues text, a batch of nreplies replies (takes it), behind what
+ * already waits for e. */
+static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text, size_t len,
+                               size_t nreplies)
 {
     bool was_empty = overflow_empty(&e->q);
     if (overflow_push(&e->q, text, len) != 0) {
         free(text);
-        if (e->q_dropped++ == 0)
-            LOG_ERROR("job %s: overflow queue full (%zu node replies, %zu bytes); node reply "
-                      "dropped (further drops for this burst are counted, not logged)",
-                      e->job_id, overflow_count(&e->q), overflow_bytes(&e->q));
+        /* Those replies were already reported sent to inbound (and counted
+         * there): the drop says how many were lost. */
+        if (e->q_dropped == 0)
+            LOG_ERROR("job %s: overflow queue full (%zu batches, %zu bytes); batch of %zu node "
+                      "repl%s dropped (further drops for this burst are counted, not logged)",
+                      e->job_id, overflow_count(&e->q), overflow_bytes(&e->q), nreplies,
+                      nreplies == 1 ? "y" : "ies");
+        e->q_dropped += nreplies;
         return JOBSOCK_BUSY;
     }
     if (was_empty) {
         j->n_queued++;
-        LOG_INFO("job %s: job process is not keeping up; node replies queued in commandd",
+        LOG_INFO("job %s: job process is not keeping up; node reply batches queued in commandd",
                  e->job_id);
     }
     if (overflow_count(&e->q) > e->q_peak)
@@ -251,18 +258,20 @@ static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text
     return JOBSOCK_SENT;
 }
 
-/* Sends (or queues) one ready message; takes text. */
-static enum jobsock_rc send_msg(struct jobsocks *j, struct jobsock *e, char *text, size_t len)
+/* Sends (or queues) one ready batch of nreplies replies; takes text. */
+static enum jobsock_rc send_msg(struct jobsocks *j, struct jobsock *e, char *text, size_t len,
+                                size_t nreplies)
 {
     /* Order: nothing overtakes what already waits. */
     if (!overflow_empty(&e->q) && (pump_one(j, e), !overflow_empty(&e->q)))
-        return enqueue(j, e, text, len);
+        return enqueue(j, e, text, len, nreplies);
     int rv = nng_send(e->sock, text, len, NNG_FLAG_NONBLOCK);
     if (rv == NNG_EAGAIN)
-        return enqueue(j, e, text, len);
+        return enqueue(j, e, text, len, nreplies);
     free(text);
     if (rv != 0) {
-        LOG_WARN("job %s: node replies not sent: %s", e->job_id, nng_strerror(rv));
+        LOG_WARN("job %s: batch of %zu node repl%s not sent: %s", e->job_id, nreplies,
+                 nreplies == 1 ? "y" : "ies", nng_strerror(rv));
         return JOBSOCK_BUSY;
     }
     return JOBSOCK_SENT;
@@ -285,10 +294,12 @@ static enum jobsock_rc flush_one(struct jobsocks *j, struct jobsock *e)
     size_t len = e->pend_len;
     e->pend_len = 0;
     if (!e->open) {
+        LOG_WARN("job %s: job process gone; batch of %zu node repl%s dropped", e->job_id, n,
+                 n == 1 ? "y" : "ies");
         free(text);
         return JOBSOCK_NO_JOB;
     }
-    return send_msg(j, e, text, len);
+    return send_msg(j, e, text, len, n);
 }
 
 size_t jobsocks_flush(struct jobsocks *j)
