@@ -106,13 +106,10 @@ static void rehab(struct commandd *c, struct cnode *n, int64_t now, const char *
 /* Returns how the job process took it (jobsocks rc). */
 static enum jobsock_rc forward_job(struct commandd *c, const struct wire_node_msg *m, int64_t now)
 {
-    /* stdout/stderr (text), Pushy's byte-exact stdout_b64/stderr_b64 and a
-     * nack's reason (issue 7). */
-    static const char *const outputs[] = { "stdout", "stderr", "stdout_b64", "stderr_b64",
-                                           "reason" };
+    /* Output and a nack's reason (issue 7) need the JSON tree path. */
     bool extra = false;
-    for (int i = 0; i < 5 && !extra; i++)
-        extra = json_is_string(json_object_get(m->body, outputs[i]));
+    for (int i = 0; i < WIRE_REPLY_EXTRAS_N && !extra; i++)
+        extra = json_is_string(json_object_get(m->body, wire_reply_extras[i]));
     enum jobsock_rc rc;
     if (!extra) {
         /* The usual reply: org, node and job id are checked names (wire.c),
@@ -138,10 +135,12 @@ static enum jobsock_rc forward_job(struct commandd *c, const struct wire_node_ms
                               wire_msg_type_name(m->type));
         if (!r)
             return JOBSOCK_BUSY;
-        for (int i = 0; i < 5; i++) {
-            json_t *v = json_object_get(m->body, outputs[i]);
-            if (json_is_string(v))
-                json_object_set(r, outputs[i], v);
+        for (int i = 0; i < WIRE_REPLY_EXTRAS_N; i++) {
+            json_t *v = json_object_get(m->body, wire_reply_extras[i]);
+            if (json_is_string(v) && json_object_set(r, wire_reply_extras[i], v)) {
+                json_decref(r);
+                return JOBSOCK_BUSY;
+            }
         }
         rc = jobsocks_send(c->jobs, m->job_id, r, now);
         json_decref(r);
