@@ -11,6 +11,7 @@
 #include "commandd/overflow.h"
 #include "shared/bus.h"
 #include "shared/log.h"
+#include "shared/textbuf.h"
 #include "shared/wire.h"
 
 #define MAX_ENTRIES 20000
@@ -29,8 +30,8 @@ struct jobsock {
     struct overflow q;
     size_t q_peak;        /* deepest the queue got since it was last empty */
     /* The batch being filled: replies joined by '\n' (jobsocks.h). */
-    char *pend;
-    size_t pend_len, pend_cap, pend_count;
+    struct textbuf pend;
+    size_t pend_count;
     bool dirty;           /* listed in jobsocks.dirty */
     uint64_t q_dropped;   /* replies in batches the queue's bounds refused since then */
     char job_id[WIRE_JOB_ID_MAX + 1];
@@ -76,7 +77,8 @@ static void drop_pending(struct jobsock *e)
     if (e->pend_count)
         LOG_WARN("job %s: job process gone with %zu node repl%s not yet sent; dropped",
                  e->job_id, e->pend_count, e->pend_count == 1 ? "y" : "ies");
-    e->pend_len = e->pend_count = 0;
+    textbuf_reset(&e->pend);
+    e->pend_count = 0;
 }
 
 static void close_sock(struct jobsocks *j, struct jobsock *e)
@@ -106,7 +108,7 @@ static int sweep_one(void *ctx, const void *key, size_t len, void *val)
         return 0;
     close_sock(s->j, e);
     overflow_free(&e->q);
-    free(e->pend);
+    textbuf_free(&e->pend);
     free(e);
     return 1;
 }
@@ -283,16 +285,16 @@ static enum jobsock_rc flush_one(struct jobsocks *j, struct jobsock *e)
     if (e->pend_count == 0)
         return JOBSOCK_SENT;
     size_t n = e->pend_count;
-    char *text = malloc(e->pend_len);
+    char *text = malloc(e->pend.len);
     e->pend_count = 0;
     if (!text) {
         LOG_ERROR("job %s: out of memory sending %zu node replies; dropped", e->job_id, n);
-        e->pend_len = 0;
+        textbuf_reset(&e->pend);
         return JOBSOCK_BUSY;
     }
-    memcpy(text, e->pend, e->pend_len);
-    size_t len = e->pend_len;
-    e->pend_len = 0;
+    memcpy(text, e->pend.p, e->pend.len);
+    size_t len = e->pend.len;
+    textbuf_reset(&e->pend);
     if (!e->open) {
         LOG_WARN("job %s: job process gone; batch of %zu node repl%s dropped", e->job_id, n,
                  n == 1 ? "y" : "ies");
@@ -320,33 +322,29 @@ size_t jobsocks_flush(struct jobsocks *j)
 /* Appends text to e's batch ('\n' between replies). -1 out of memory. */
 static int append(struct jobsocks *j, struct jobsock *e, const char *text, size_t len)
 {
-    size_t need = e->pend_len + len + 1;
-    if (need > e->pend_cap) {
-        size_t cap = e->pend_cap ? e->pend_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(e->pend, cap);
-        if (!p)
-            return -1;
-        e->pend = p;
-        e->pend_cap = cap;
+    size_t before = e->pend.len;
+    if (e->pend_count)
+        textbuf_put(&e->pend, "\n", 1);
+    textbuf_put(&e->pend, text, len);
+    if (e->pend.oom) {
+        /* the batch stays as it was, without this reply */
+        textbuf_truncate(&e->pend, before);
+        return -1;
     }
     if (!e->dirty) {
         if (j->n_dirty == j->cap_dirty) {
             size_t cap = j->cap_dirty ? j->cap_dirty * 2 : 16;
             struct jobsock **d = realloc(j->dirty, cap * sizeof *d);
-            if (!d)
+            if (!d) {
+                textbuf_truncate(&e->pend, before);
                 return -1;
+            }
             j->dirty = d;
             j->cap_dirty = cap;
         }
         j->dirty[j->n_dirty++] = e;
         e->dirty = true;
     }
-    if (e->pend_count)
-        e->pend[e->pend_len++] = '\n';
-    memcpy(e->pend + e->pend_len, text, len);
-    e->pend_len += len;
     e->pend_count++;
     return 0;
 }
@@ -369,13 +367,13 @@ enum jobsock_rc jobsocks_send_text(struct jobsocks *j, const char *job_id, const
     }
     e->used_ms = now_ms;
     /* a big reply (captured output) does not share a message */
-    if (e->pend_count && e->pend_len + 1 + len > JOBSOCK_BATCH_BYTES)
+    if (e->pend_count && e->pend.len + 1 + len > JOBSOCK_BATCH_BYTES)
         flush_one(j, e);
     if (append(j, e, text, len) != 0) {
         LOG_ERROR("job %s: out of memory batching a node reply; dropped", job_id);
         return JOBSOCK_BUSY;
     }
-    if (e->pend_count >= JOBSOCK_BATCH_REPLIES || e->pend_len >= JOBSOCK_BATCH_BYTES)
+    if (e->pend_count >= JOBSOCK_BATCH_REPLIES || e->pend.len >= JOBSOCK_BATCH_BYTES)
         return flush_one(j, e);
     return JOBSOCK_SENT;
 }

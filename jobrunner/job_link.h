@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jobrunner/textbuf.h"
+#include "shared/textbuf.h"
 
 #define JOB_LINK_FD 3                     /* the job process's end */
 #define JOB_LINK_MAX_LINE (8u << 20)      /* a longer line is a broken peer */
