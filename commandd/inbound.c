@@ -106,22 +106,26 @@ static void rehab(struct commandd *c, struct cnode *n, int64_t now, const char *
 /* Returns how the job process took it (jobsocks rc). */
 static enum jobsock_rc forward_job(struct commandd *c, const struct wire_node_msg *m, int64_t now)
 {
-    /* stdout/stderr (text), Pushy's byte-exact stdout_b64/stderr_b64 and a
-     * nack's reason (issue 7). */
-    static const char *const outputs[] = { "stdout", "stderr", "stdout_b64", "stderr_b64",
-                                           "reason" };
+    /* Output and a nack's reason (issue 7) need the JSON tree path. */
     bool extra = false;
-    for (int i = 0; i < 5 && !extra; i++)
-        extra = json_is_string(json_object_get(m->body, outputs[i]));
+    for (int i = 0; i < WIRE_REPLY_EXTRAS_N && !extra; i++)
+        extra = json_is_string(json_object_get(m->body, wire_reply_extras[i]));
     enum jobsock_rc rc;
     if (!extra) {
         /* The usual reply: org, node and job id are checked names (wire.c),
          * so the text needs no escaping and no JSON tree. */
-        char text[64 + 2 * (WIRE_NAME_MAX + 1) + WIRE_JOB_ID_MAX];
-        int n = snprintf(text, sizeof text,
-                         "{\"type\":\"node_reply\",\"org\":\"%s\",\"node\":\"%s\","
-                         "\"job_id\":\"%s\",\"reply\":\"%s\"}",
-                         m->org, m->node, m->job_id, wire_msg_type_name(m->type));
+#define REPLY_FMT                                                                          \
+    "{\"type\":\"node_reply\",\"org\":\"%s\",\"node\":\"%s\",\"job_id\":\"%s\",\"reply\":\"%s\"}"
+        /* Worst case: the literal less its four "%s" (sizeof counts the NUL),
+         * two names, a job id and the longest type name (wire.c asserts it). */
+        enum {
+            REPLY_TEXT_SIZE = sizeof REPLY_FMT - 4 * 2 + 2 * WIRE_NAME_MAX + WIRE_JOB_ID_MAX +
+                              WIRE_MSG_TYPE_NAME_MAX
+        };
+        char text[REPLY_TEXT_SIZE];
+        int n = snprintf(text, sizeof text, REPLY_FMT, m->org, m->node, m->job_id,
+                         wire_msg_type_name(m->type));
+#undef REPLY_FMT
         if (n < 0 || (size_t)n >= sizeof text)
             return JOBSOCK_BUSY;
         rc = jobsocks_send_text(c->jobs, m->job_id, text, (size_t)n, now);
@@ -131,10 +135,12 @@ static enum jobsock_rc forward_job(struct commandd *c, const struct wire_node_ms
                               wire_msg_type_name(m->type));
         if (!r)
             return JOBSOCK_BUSY;
-        for (int i = 0; i < 5; i++) {
-            json_t *v = json_object_get(m->body, outputs[i]);
-            if (json_is_string(v))
-                json_object_set(r, outputs[i], v);
+        for (int i = 0; i < WIRE_REPLY_EXTRAS_N; i++) {
+            json_t *v = json_object_get(m->body, wire_reply_extras[i]);
+            if (json_is_string(v) && json_object_set(r, wire_reply_extras[i], v)) {
+                json_decref(r);
+                return JOBSOCK_BUSY;
+            }
         }
         rc = jobsocks_send(c->jobs, m->job_id, r, now);
         json_decref(r);

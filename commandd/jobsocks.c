@@ -11,6 +11,7 @@
 #include "commandd/overflow.h"
 #include "shared/bus.h"
 #include "shared/log.h"
+#include "shared/textbuf.h"
 #include "shared/wire.h"
 
 #define MAX_ENTRIES 20000
@@ -29,10 +30,10 @@ struct jobsock {
     struct overflow q;
     size_t q_peak;        /* deepest the queue got since it was last empty */
     /* The batch being filled: replies joined by '\n' (jobsocks.h). */
-    char *pend;
-    size_t pend_len, pend_cap, pend_count;
+    struct textbuf pend;
+    size_t pend_count;
     bool dirty;           /* listed in jobsocks.dirty */
-    uint64_t q_dropped;   /* refused by the queue's bounds since then */
+    uint64_t q_dropped;   /* replies in batches the queue's bounds refused since then */
     char job_id[WIRE_JOB_ID_MAX + 1];
 };
 
@@ -64,8 +65,8 @@ static void drop_queue(struct jobsocks *j, struct jobsock *e)
 {
     if (overflow_empty(&e->q))
         return;
-    LOG_WARN("job %s: job process gone with %zu node repl%s still queued; dropped", e->job_id,
-             overflow_count(&e->q), overflow_count(&e->q) == 1 ? "y" : "ies");
+    LOG_WARN("job %s: job process gone with %zu batch%s of node replies still queued; dropped",
+             e->job_id, overflow_count(&e->q), overflow_count(&e->q) == 1 ? "" : "es");
     overflow_free(&e->q);
     overflow_init(&e->q, 0, 0);
     j->n_queued--;
@@ -76,7 +77,8 @@ static void drop_pending(struct jobsock *e)
     if (e->pend_count)
         LOG_WARN("job %s: job process gone with %zu node repl%s not yet sent; dropped",
                  e->job_id, e->pend_count, e->pend_count == 1 ? "y" : "ies");
-    e->pend_len = e->pend_count = 0;
+    textbuf_reset(&e->pend);
+    e->pend_count = 0;
 }
 
 static void close_sock(struct jobsocks *j, struct jobsock *e)
@@ -106,7 +108,7 @@ static int sweep_one(void *ctx, const void *key, size_t len, void *val)
         return 0;
     close_sock(s->j, e);
     overflow_free(&e->q);
-    free(e->pend);
+    textbuf_free(&e->pend);
     free(e);
     return 1;
 }
@@ -215,35 +217,42 @@ static size_t pump_one(struct jobsocks *j, struct jobsock *e)
         if (rv == NNG_EAGAIN)
             break;
         if (rv != 0)
-            LOG_WARN("job %s: node reply not sent: %s", e->job_id, nng_strerror(rv));
+            LOG_WARN("job %s: batch of node replies not sent: %s", e->job_id, nng_strerror(rv));
         overflow_pop(&e->q);
         sent++;
     }
     if (sent && overflow_empty(&e->q)) {
         j->n_queued--;
-        LOG_INFO("job %s: overflow queue drained (peak %zu messages of node replies%s)", e->job_id,
-                 e->q_peak, e->q_dropped ? "; some were dropped, see above" : "");
+        LOG_INFO("job %s: overflow queue drained (peak %zu batches of node replies; %llu "
+                 "replies dropped)",
+                 e->job_id, e->q_peak, (unsigned long long)e->q_dropped);
         e->q_peak = 0;
         e->q_dropped = 0;
     }
     return sent;
 }
 
-/* Queues text (takes it) behind what already waits for e. */
-static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text, size_t len)
+/* Queues text, a batch of nreplies replies (takes it), behind what
+ * already waits for e. */
+static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text, size_t len,
+                               size_t nreplies)
 {
     bool was_empty = overflow_empty(&e->q);
     if (overflow_push(&e->q, text, len) != 0) {
         free(text);
-        if (e->q_dropped++ == 0)
-            LOG_ERROR("job %s: overflow queue full (%zu node replies, %zu bytes); node reply "
-                      "dropped (further drops for this burst are counted, not logged)",
-                      e->job_id, overflow_count(&e->q), overflow_bytes(&e->q));
+        /* Those replies were already reported sent to inbound (and counted
+         * there): the drop says how many were lost. */
+        if (e->q_dropped == 0)
+            LOG_ERROR("job %s: overflow queue full (%zu batches, %zu bytes); batch of %zu node "
+                      "repl%s dropped (further drops for this burst are counted, not logged)",
+                      e->job_id, overflow_count(&e->q), overflow_bytes(&e->q), nreplies,
+                      nreplies == 1 ? "y" : "ies");
+        e->q_dropped += nreplies;
         return JOBSOCK_BUSY;
     }
     if (was_empty) {
         j->n_queued++;
-        LOG_INFO("job %s: job process is not keeping up; node replies queued in commandd",
+        LOG_INFO("job %s: job process is not keeping up; node reply batches queued in commandd",
                  e->job_id);
     }
     if (overflow_count(&e->q) > e->q_peak)
@@ -251,18 +260,20 @@ static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text
     return JOBSOCK_SENT;
 }
 
-/* Sends (or queues) one ready message; takes text. */
-static enum jobsock_rc send_msg(struct jobsocks *j, struct jobsock *e, char *text, size_t len)
+/* Sends (or queues) one ready batch of nreplies replies; takes text. */
+static enum jobsock_rc send_msg(struct jobsocks *j, struct jobsock *e, char *text, size_t len,
+                                size_t nreplies)
 {
     /* Order: nothing overtakes what already waits. */
     if (!overflow_empty(&e->q) && (pump_one(j, e), !overflow_empty(&e->q)))
-        return enqueue(j, e, text, len);
+        return enqueue(j, e, text, len, nreplies);
     int rv = nng_send(e->sock, text, len, NNG_FLAG_NONBLOCK);
     if (rv == NNG_EAGAIN)
-        return enqueue(j, e, text, len);
+        return enqueue(j, e, text, len, nreplies);
     free(text);
     if (rv != 0) {
-        LOG_WARN("job %s: node replies not sent: %s", e->job_id, nng_strerror(rv));
+        LOG_WARN("job %s: batch of %zu node repl%s not sent: %s", e->job_id, nreplies,
+                 nreplies == 1 ? "y" : "ies", nng_strerror(rv));
         return JOBSOCK_BUSY;
     }
     return JOBSOCK_SENT;
@@ -274,21 +285,23 @@ static enum jobsock_rc flush_one(struct jobsocks *j, struct jobsock *e)
     if (e->pend_count == 0)
         return JOBSOCK_SENT;
     size_t n = e->pend_count;
-    char *text = malloc(e->pend_len);
+    char *text = malloc(e->pend.len);
     e->pend_count = 0;
     if (!text) {
         LOG_ERROR("job %s: out of memory sending %zu node replies; dropped", e->job_id, n);
-        e->pend_len = 0;
+        textbuf_reset(&e->pend);
         return JOBSOCK_BUSY;
     }
-    memcpy(text, e->pend, e->pend_len);
-    size_t len = e->pend_len;
-    e->pend_len = 0;
+    memcpy(text, e->pend.p, e->pend.len);
+    size_t len = e->pend.len;
+    textbuf_reset(&e->pend);
     if (!e->open) {
+        LOG_WARN("job %s: job process gone; batch of %zu node repl%s dropped", e->job_id, n,
+                 n == 1 ? "y" : "ies");
         free(text);
         return JOBSOCK_NO_JOB;
     }
-    return send_msg(j, e, text, len);
+    return send_msg(j, e, text, len, n);
 }
 
 size_t jobsocks_flush(struct jobsocks *j)
@@ -309,33 +322,29 @@ size_t jobsocks_flush(struct jobsocks *j)
 /* Appends text to e's batch ('\n' between replies). -1 out of memory. */
 static int append(struct jobsocks *j, struct jobsock *e, const char *text, size_t len)
 {
-    size_t need = e->pend_len + len + 1;
-    if (need > e->pend_cap) {
-        size_t cap = e->pend_cap ? e->pend_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(e->pend, cap);
-        if (!p)
-            return -1;
-        e->pend = p;
-        e->pend_cap = cap;
+    size_t before = e->pend.len;
+    if (e->pend_count)
+        textbuf_put(&e->pend, "\n", 1);
+    textbuf_put(&e->pend, text, len);
+    if (e->pend.oom) {
+        /* the batch stays as it was, without this reply */
+        textbuf_truncate(&e->pend, before);
+        return -1;
     }
     if (!e->dirty) {
         if (j->n_dirty == j->cap_dirty) {
             size_t cap = j->cap_dirty ? j->cap_dirty * 2 : 16;
             struct jobsock **d = realloc(j->dirty, cap * sizeof *d);
-            if (!d)
+            if (!d) {
+                textbuf_truncate(&e->pend, before);
                 return -1;
+            }
             j->dirty = d;
             j->cap_dirty = cap;
         }
         j->dirty[j->n_dirty++] = e;
         e->dirty = true;
     }
-    if (e->pend_count)
-        e->pend[e->pend_len++] = '\n';
-    memcpy(e->pend + e->pend_len, text, len);
-    e->pend_len += len;
     e->pend_count++;
     return 0;
 }
@@ -358,13 +367,13 @@ enum jobsock_rc jobsocks_send_text(struct jobsocks *j, const char *job_id, const
     }
     e->used_ms = now_ms;
     /* a big reply (captured output) does not share a message */
-    if (e->pend_count && e->pend_len + 1 + len > JOBSOCK_BATCH_BYTES)
+    if (e->pend_count && e->pend.len + 1 + len > JOBSOCK_BATCH_BYTES)
         flush_one(j, e);
     if (append(j, e, text, len) != 0) {
         LOG_ERROR("job %s: out of memory batching a node reply; dropped", job_id);
         return JOBSOCK_BUSY;
     }
-    if (e->pend_count >= JOBSOCK_BATCH_REPLIES || e->pend_len >= JOBSOCK_BATCH_BYTES)
+    if (e->pend_count >= JOBSOCK_BATCH_REPLIES || e->pend.len >= JOBSOCK_BATCH_BYTES)
         return flush_one(j, e);
     return JOBSOCK_SENT;
 }

@@ -6,7 +6,7 @@
 void overflow_init(struct overflow *q, size_t max_msgs, size_t max_bytes)
 {
     memset(q, 0, sizeof *q);
-    q->max_msgs = max_msgs ? max_msgs : OVERFLOW_MAX_MSGS;
+    q->max_msgs = max_msgs ? max_msgs : OVERFLOW_MAX_BATCHES;
     q->max_bytes = max_bytes ? max_bytes : OVERFLOW_MAX_BYTES;
 }
 

@@ -10,7 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define OVERFLOW_MAX_MSGS 200000         /* > 20,000 nodes x 3 replies + heartbeat slack */
+/* Counts messages, each a batch of 1..JOBSOCK_BATCH_REPLIES replies
+ * (jobsocks.h): still enough were every reply its own batch (> 20,000
+ * nodes x 3 replies + heartbeat slack); OVERFLOW_MAX_BYTES binds first. */
+#define OVERFLOW_MAX_BATCHES 200000
 #define OVERFLOW_MAX_BYTES (64u << 20)   /* per job */
 
 struct overflow_item {

@@ -19,7 +19,7 @@
 
 #include "jobrunner/job_fsm.h"
 #include "jobrunner/job_spec.h"
-#include "jobrunner/textbuf.h"
+#include "shared/textbuf.h"
 #include "shared/pgarray.h"
 
 #define BATCH_MAX_UPDATES 500

@@ -146,6 +146,7 @@ int job_outbox_add(struct job_outbox *o, const struct job_ctx *ctx,
     for (size_t i = 0; i < n; i++) {
         const struct job_action *a = &acts[i];
         int rc = 0;
+        bool report = false;
         switch (a->kind) {
         case JOB_ACT_SEND_COMMIT:
             rc = json_array_append_new(o->sends[JOB_SEND_COMMIT], json_string(a->node_name));
@@ -159,15 +160,15 @@ int job_outbox_add(struct job_outbox *o, const struct job_ctx *ctx,
         case JOB_ACT_NODE_STATE:
             rc = job_link_node_state_line(&o->reports, a->node_name,
                                           job_node_state_name(a->new_state), at_us);
-            o->nreports++;
+            report = true;
             break;
         case JOB_ACT_JOB_STATE:
             rc = job_link_job_state_line(&o->reports, job_state_name(a->new_state), at_us);
-            o->nreports++;
+            report = true;
             break;
         case JOB_ACT_EVENT:
             rc = job_event_line(&o->reports, ctx, a, at_us);
-            o->nreports++;
+            report = true;
             break;
         case JOB_ACT_SET_TIMER:
         case JOB_ACT_CANCEL_TIMER:
@@ -175,6 +176,9 @@ int job_outbox_add(struct job_outbox *o, const struct job_ctx *ctx,
         }
         if (rc)
             return -1;
+        /* counted only once its line is in reports */
+        if (report)
+            o->nreports++;
     }
     return 0;
 }

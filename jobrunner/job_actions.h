@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "jobrunner/job_fsm.h"
-#include "jobrunner/textbuf.h"
+#include "shared/textbuf.h"
 
 #define JOB_SEND_CHUNK 5000              /* nodes per bus message, at most */
 #define JOB_SEND_CHUNK_BYTES (512u << 10) /* and about this many bytes of names */

@@ -86,34 +86,6 @@ json_t *job_link_event(json_t *event)
     return json_pack("{s:s, s:o}", "type", "event", "event", event);
 }
 
-/* The node_state line, formatted without jansson (the most frequent
- * report: one per node transition). Node names and states are plain
- * names (wire_valid_name), so nothing needs escaping; anything else goes
- * through json_dumps. Returns the malloc'd line or NULL (use jansson). */
-static char *node_state_line(const json_t *msg, size_t *len)
-{
-    const char *type = json_string_value(json_object_get(msg, "type"));
-    const char *node = json_string_value(json_object_get(msg, "node"));
-    const char *status = json_string_value(json_object_get(msg, "status"));
-    json_t *at = json_object_get(msg, "at_us");
-    if (!type || strcmp(type, "node_state") || !node || !status || !json_is_integer(at) ||
-        json_object_size(msg) != 4 || !wire_valid_name(node, strlen(node)) ||
-        !wire_valid_name(status, strlen(status)))
-        return NULL;
-    size_t cap = strlen(node) + strlen(status) + 96;
-    char *line = malloc(cap);
-    if (!line)
-        return NULL;
-    int n = snprintf(line, cap, JOB_LINK_NODE_STATE_FMT "\n", node, status,
-                     (long long)json_integer_value(at));
-    if (n < 0 || (size_t)n >= cap) {
-        free(line);
-        return NULL;
-    }
-    *len = (size_t)n;
-    return line;
-}
-
 int job_link_parse_node_state(const char *line, size_t len, char *node, size_t node_cap,
                               char *status, size_t status_cap, int64_t *at_us)
 {
@@ -158,11 +130,9 @@ int job_link_parse_node_state(const char *line, size_t len, char *node, size_t n
     return 0;
 }
 
+/* msg's compact JSON and '\n' (malloc'd), or NULL. */
 static char *line_of(const json_t *msg, size_t *len)
 {
-    char *fast = node_state_line(msg, len);
-    if (fast)
-        return fast;
     char *text = json_dumps(msg, JSON_COMPACT);
     if (!text)
         return NULL;
@@ -182,7 +152,8 @@ int job_link_node_state_line(struct textbuf *t, const char *node, const char *st
                              int64_t at_us)
 {
     if (wire_valid_name(node, strlen(node)) && wire_valid_name(status, strlen(status))) {
-        /* JOB_LINK_NODE_STATE_FMT, without printf (one per node transition) */
+        /* the fixed shape job_link_parse_node_state reads, without printf
+         * (one per node transition) */
         textbuf_puts(t, "{\"type\":\"node_state\",\"node\":\"");
         textbuf_puts(t, node);
         textbuf_puts(t, "\",\"status\":\"");
@@ -243,62 +214,8 @@ int job_link_write(int fd, const json_t *msg)
     char *line = line_of(msg, &len);
     if (!line)
         return -1;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = send(fd, line + off, len - off, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            free(line);
-            return -1;
-        }
-        off += (size_t)w;
-    }
+    int rc = job_link_write_text(fd, line, len);
     free(line);
-    return 0;
-}
-
-int job_link_write_lines(int fd, const json_t *msgs)
-{
-    size_t n = json_array_size(msgs), len = 0, cap = 0;
-    if (n == 0)
-        return 0;
-    char *buf = NULL;
-    int rc = -1;
-    for (size_t i = 0; i < n; i++) {
-        size_t l;
-        char *line = line_of(json_array_get(msgs, i), &l);
-        if (!line)
-            goto out;
-        if (len + l > cap) {
-            size_t c = cap ? cap : 4096;
-            while (c < len + l)
-                c *= 2;
-            char *b = realloc(buf, c);
-            if (!b) {
-                free(line);
-                goto out;
-            }
-            buf = b;
-            cap = c;
-        }
-        memcpy(buf + len, line, l);
-        len += l;
-        free(line);
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    rc = 0;
-out:
-    free(buf);
     return rc;
 }
 

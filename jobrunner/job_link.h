@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jobrunner/textbuf.h"
+#include "shared/textbuf.h"
 
 #define JOB_LINK_FD 3                     /* the job process's end */
 #define JOB_LINK_MAX_LINE (8u << 20)      /* a longer line is a broken peer */
@@ -45,10 +45,8 @@ json_t *job_link_job_state(const char *status, int64_t at_us);
 json_t *job_link_node_state(const char *node, const char *status, int64_t at_us);
 json_t *job_link_event(json_t *event); /* steals event */
 
-/* The node_state report's exact line (what job_link_node_state's object
- * serializes to), written and read without jansson on the hot path. */
-#define JOB_LINK_NODE_STATE_FMT "{\"type\":\"node_state\",\"node\":\"%s\",\"status\":\"%s\",\"at_us\":%lld}"
-/* Parses exactly that shape (no whitespace, names as wire_valid_name):
+/* Parses exactly the node_state line job_link_node_state_line writes for
+ * plain names (no whitespace, names as wire_valid_name), without jansson:
  * 0 with node, status and at_us filled, or -1 (the caller then parses the
  * line as general JSON). */
 int job_link_parse_node_state(const char *line, size_t len, char *node, size_t node_cap,
@@ -67,10 +65,6 @@ int job_link_json_line(struct textbuf *t, const json_t *msg);
 int job_link_write_text(int fd, const char *text, size_t len);
 /* Writes msg as one line to a blocking fd, the whole of it. 0 or -1. */
 int job_link_write(int fd, const json_t *msg);
-/* Writes every element of the array msgs as a line, in order, with one
- * send for all of them (a burst of node replies: one write, not one per
- * transition). 0 or -1. */
-int job_link_write_lines(int fd, const json_t *msgs);
 /* Same without waiting (MSG_DONTWAIT): -1 when the line did not fit at
  * once; the stream may then hold part of it, so the caller must give up
  * on the peer (jobrunner only ever sends one tiny `abort`). */

@@ -85,6 +85,11 @@ static int add_stream(json_t *rep, const char *name, unsigned char *p, size_t n)
     return rc ? -1 : 0;
 }
 
+json_t *job_output_load_reply(const char *text, size_t len, json_error_t *err)
+{
+    return json_loadb(text, len, JSON_ALLOW_NUL, err);
+}
+
 json_t *job_output_report(const char *node, const json_t *reply)
 {
     unsigned char *o = NULL, *e = NULL;

@@ -25,6 +25,10 @@
  * carries no output (or out of memory). */
 json_t *job_output_report(const char *node, const json_t *reply);
 
+/* A node_reply bus message parsed from text. Captured text output may hold
+ * "\u0000" (commandd accepts it, shared/wire.c), so NULs are allowed. */
+json_t *job_output_load_reply(const char *text, size_t len, json_error_t *err);
+
 /* Does p[0..n) end with a truncation marker (the client's
  * "[pushy-client: output truncated, N bytes dropped]" or ours)? */
 bool job_output_has_marker(const unsigned char *p, size_t n);

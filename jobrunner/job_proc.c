@@ -300,7 +300,7 @@ static void one_reply(struct jp *p, const char *text, size_t len)
     if (flat_reply(p, text, len))
         return;
     json_error_t jerr;
-    json_t *m = json_loadb(text, len, 0, &jerr);
+    json_t *m = job_output_load_reply(text, len, &jerr);
     if (json_is_object(m))
         on_reply(p, m);
     else

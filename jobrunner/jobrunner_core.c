@@ -177,8 +177,10 @@ static void publish_events(struct jobrunner *jr)
     for (size_t i = 0; i < b->nevents; i++) {
         int rv = nng_send(jr->pub, b->event_text.p + b->ev_off[i], b->ev_len[i],
                           NNG_FLAG_NONBLOCK);
+        /* events are joined with ',': bound the print by this one's length */
         if (rv)
-            LOG_WARN("event not published (%s): %.120s", nng_strerror(rv),
+            LOG_WARN("event not published (%s): %.*s", nng_strerror(rv),
+                     (int)(b->ev_len[i] < 120 ? b->ev_len[i] : 120),
                      b->event_text.p + b->ev_off[i]);
     }
 }

@@ -94,6 +94,10 @@ static const char *const type_names[] = {
     [WIRE_MSG_COMMIT] = "commit", [WIRE_MSG_RUN] = "run",
     [WIRE_MSG_ABORT] = "abort", [WIRE_MSG_ACK] = "ack",
 };
+const char *const wire_reply_extras[WIRE_REPLY_EXTRAS_N] = { "stdout", "stderr", "stdout_b64",
+                                                             "stderr_b64", "reason" };
+
+_Static_assert(sizeof "nack_commit" - 1 == WIRE_MSG_TYPE_NAME_MAX, "longest type name");
 #define N_TYPES (sizeof type_names / sizeof type_names[0])
 
 const char *wire_msg_type_name(enum wire_msg_type t)
@@ -666,10 +670,8 @@ static bool scan_flat(struct wire_node_msg *m, const void *body, size_t blen)
     name[t->str_len] = '\0';
     if (!wire_msg_type_is_job_event(wire_msg_type_parse(name)))
         return false;
-    static const char *const tree_only[] = { "stdout", "stderr", "stdout_b64", "stderr_b64",
-                                             "reason" };
-    for (size_t i = 0; i < sizeof tree_only / sizeof tree_only[0]; i++)
-        if (flatjson_get(&m->flat, tree_only[i]))
+    for (size_t i = 0; i < WIRE_REPLY_EXTRAS_N; i++)
+        if (flatjson_get(&m->flat, wire_reply_extras[i]))
             return false;
     return true;
 }

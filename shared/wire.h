@@ -91,6 +91,15 @@ enum wire_msg_type {
     WIRE_MSG_ACK,
 };
 
+/* The longest type name's length ("nack_commit"): sizes texts that carry one. */
+#define WIRE_MSG_TYPE_NAME_MAX 11
+
+/* A job event's members that commandd forwards to the job process as they
+ * are: captured output (text, and Pushy's byte-exact *_b64) and a nack's
+ * reason. Such messages take the JSON tree path (wire.c, commandd). */
+#define WIRE_REPLY_EXTRAS_N 5
+extern const char *const wire_reply_extras[WIRE_REPLY_EXTRAS_N];
+
 /* "heartbeat", "ack_commit", ...; NULL for WIRE_MSG_NONE / out of range. */
 const char *wire_msg_type_name(enum wire_msg_type t);
 /* WIRE_MSG_NONE when s is NULL or unknown. */

@@ -22,7 +22,7 @@ Test(overflow, empty_queue)
     cr_assert(overflow_empty(&q));
     cr_assert_null(overflow_peek(&q));
     overflow_pop(&q); /* no-op */
-    cr_assert_eq(q.max_msgs, OVERFLOW_MAX_MSGS);
+    cr_assert_eq(q.max_msgs, OVERFLOW_MAX_BATCHES);
     cr_assert_eq(q.max_bytes, OVERFLOW_MAX_BYTES);
     overflow_free(&q);
 }

@@ -105,3 +105,22 @@ Test(job_output, oversized_stream_is_cut_with_a_marker)
     json_decref(rep);
     json_decref(m);
 }
+
+/* commandd forwards text output holding "\u0000" (wire.c allows it); the
+ * job must still read the reply, or the node ends timed_out. */
+Test(job_output, reply_with_nul_in_stdout_is_read)
+{
+    static const char text[] = "{\"type\":\"node_reply\",\"org\":\"acme\",\"node\":\"n1\","
+                               "\"job_id\":\"0123456789abcdef0123456789abcdef\","
+                               "\"reply\":\"succeeded\",\"stdout\":\"a\\u0000b\"}";
+    json_error_t err;
+    json_t *m = job_output_load_reply(text, sizeof text - 1, &err);
+    cr_assert(json_is_object(m), "%s", err.text);
+    cr_assert_str_eq(json_string_value(json_object_get(m, "reply")), "succeeded");
+    json_t *rep = job_output_report("n1", m);
+    cr_assert_not_null(rep);
+    /* "a\0b" in base64: the NUL byte is kept. */
+    cr_assert_str_eq(json_string_value(json_object_get(rep, "stdout")), "YQBi");
+    json_decref(rep);
+    json_decref(m);
+}

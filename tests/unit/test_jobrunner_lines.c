@@ -152,3 +152,22 @@ Test(lines, batch_events_form_one_array)
     free(arr);
     batch_free(&b);
 }
+
+/* commandd's batches undo an append that failed with textbuf_truncate. */
+Test(textbuf, truncate_undoes_an_append_and_clears_oom)
+{
+    struct textbuf t = { 0 };
+    textbuf_puts(&t, "a");
+    textbuf_put(&t, "\nbc", 3);
+    cr_assert_eq(t.len, 4);
+    t.oom = true;
+    textbuf_truncate(&t, 1);
+    cr_assert_not(t.oom);
+    cr_assert_eq(t.len, 1);
+    cr_assert_str_eq(t.p, "a");
+    textbuf_truncate(&t, 5); /* longer than the text: no change */
+    cr_assert_eq(t.len, 1);
+    textbuf_put(&t, "\nd", 2);
+    cr_assert_str_eq(t.p, "a\nd");
+    textbuf_free(&t);
+}

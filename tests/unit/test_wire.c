@@ -901,8 +901,11 @@ Test(wire_node, builders_round_trip)
 
 Test(wire_misc, type_names)
 {
-    for (int t = WIRE_MSG_HEARTBEAT; t <= WIRE_MSG_ACK; t++)
+    for (int t = WIRE_MSG_HEARTBEAT; t <= WIRE_MSG_ACK; t++) {
         cr_assert_eq((int)wire_msg_type_parse(wire_msg_type_name((enum wire_msg_type)t)), t);
+        /* commandd sizes its reply text from this bound. */
+        cr_assert_leq(strlen(wire_msg_type_name((enum wire_msg_type)t)), WIRE_MSG_TYPE_NAME_MAX);
+    }
     cr_assert_null(wire_msg_type_name(WIRE_MSG_NONE));
     cr_assert_null(wire_msg_type_name((enum wire_msg_type)99));
     cr_assert_eq(wire_msg_type_parse(NULL), WIRE_MSG_NONE);

@@ -1,9 +1,10 @@
-/* A growable text buffer for report lines and event objects written
- * without building JSON trees (the job path writes thousands per job).
+/* A growable text buffer for text written without building JSON trees:
+ * the job path's report lines and event objects (thousands per job) and
+ * commandd's batches of node replies.
  * A failed allocation sets `oom`; later appends do nothing, so a writer
  * checks once at the end. */
-#ifndef PUSHY_JOB_TEXTBUF_H
-#define PUSHY_JOB_TEXTBUF_H
+#ifndef PUSHY_TEXTBUF_H
+#define PUSHY_TEXTBUF_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +17,9 @@ struct textbuf {
 
 void textbuf_free(struct textbuf *t);
 void textbuf_reset(struct textbuf *t);          /* empties, keeps the memory, clears oom */
+/* Cuts t back to its first len bytes (len <= t->len) and clears oom: undoes
+ * an append that failed part way. */
+void textbuf_truncate(struct textbuf *t, size_t len);
 void textbuf_put(struct textbuf *t, const char *s, size_t n);
 void textbuf_puts(struct textbuf *t, const char *s);
 void textbuf_printf(struct textbuf *t, const char *fmt, ...)

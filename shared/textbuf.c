@@ -1,4 +1,4 @@
-#include "jobrunner/textbuf.h"
+#include "shared/textbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,16 @@ void textbuf_reset(struct textbuf *t)
     t->oom = false;
     if (t->p)
         t->p[0] = '\0';
+}
+
+void textbuf_truncate(struct textbuf *t, size_t len)
+{
+    if (len > t->len)
+        return;
+    t->len = len;
+    t->oom = false;
+    if (t->p)
+        t->p[len] = '\0';
 }
 
 static bool reserve(struct textbuf *t, size_t n)
