@@ -4,16 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "shared/hex.h"
 
 long url_decode(const char *src, size_t len, char *out, size_t cap, int plus_is_space)
 {
@@ -25,7 +16,7 @@ long url_decode(const char *src, size_t len, char *out, size_t cap, int plus_is_
         if (c == '%') {
             if (i + 2 >= len) /* fewer than two characters follow */
                 return -1;
-            int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
+            int hi = hex_digit(src[i + 1]), lo = hex_digit(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi * 16 + lo);

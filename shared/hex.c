@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-static int digit(char c)
+int hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -18,7 +18,7 @@ int hex_decode(const char *hex, unsigned char *out, size_t n)
     if (strlen(hex) != 2 * n)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (unsigned char)(hi << 4 | lo);

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
+
 /* Exactly 2*n hex digits (either case, nothing else) into n bytes;
  * 0, or -1 (out is then undefined). */
 int hex_decode(const char *hex, unsigned char *out, size_t n);
