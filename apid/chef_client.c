@@ -10,6 +10,7 @@
 #include "apid/validate.h"
 #include "shared/chef_http.h"
 #include "shared/log.h"
+#include "shared/textbuf.h"
 
 #define CHEF_URL_MAX 8192
 
@@ -86,15 +87,9 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
         s->too_large = true;
         return 0;
     }
-    if (s->len + len + 1 > s->cap) {
-        size_t ncap = (s->len + len + 1) * 2;
-        char *t = realloc(s->p, ncap);
-        if (!t) {
-            s->out_of_memory = true;
-            return 0;
-        }
-        s->p = t;
-        s->cap = ncap;
+    if (text_grow(&s->p, &s->cap, s->len, len) != 0) {
+        s->out_of_memory = true;
+        return 0;
     }
     memcpy(s->p + s->len, data, len);
     s->len += len;

@@ -1,4 +1,5 @@
 #include "apid/json_write.h"
+#include "shared/textbuf.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,22 +11,10 @@ static bool reserve(struct json_buf *o, size_t n)
 {
     if (o->failed)
         return false;
-    if (o->len + n + 1 <= o->cap)
-        return true;
-    if (n > SIZE_MAX / 2 - o->len - 1) {
-        o->failed = true; /* a doubling below would wrap */
-        return false;
-    }
-    size_t cap = o->cap ? o->cap : 1024;
-    while (cap < o->len + n + 1)
-        cap *= 2;
-    char *p = realloc(o->p, cap);
-    if (!p) {
+    if (text_grow(&o->p, &o->cap, o->len, n) != 0) {
         o->failed = true;
         return false;
     }
-    o->p = p;
-    o->cap = cap;
     return true;
 }
 

@@ -32,6 +32,7 @@
 
 #include "bench/benchlib.h"
 #include "shared/chef_auth.h"
+#include "shared/textbuf.h"
 
 #define RESIGN_MS 60000
 
@@ -60,14 +61,8 @@ static size_t collect(char *p, size_t s, size_t n, void *ud)
 {
     struct buf *b = ud;
     size_t k = s * n;
-    if (b->len + k + 1 > b->cap) {
-        size_t nc = (b->len + k + 1) * 2;
-        char *np = realloc(b->p, nc);
-        if (!np)
-            return 0;
-        b->p = np;
-        b->cap = nc;
-    }
+    if (text_grow(&b->p, &b->cap, b->len, k) != 0)
+        return 0;
     memcpy(b->p + b->len, p, k);
     b->len += k;
     b->p[b->len] = '\0';

@@ -63,6 +63,7 @@
 #include "shared/chef_auth.h"
 #include "shared/fsutil.h"
 #include "shared/wire.h"
+#include "shared/textbuf.h"
 
 #define NAME_LEN 48
 #define FIRST_MSG_MS 3000
@@ -478,14 +479,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
         x->too_big = true;
         return 0;
     }
-    if (x->len + k + 1 > x->cap) {
-        size_t nc = (x->len + k + 1) * 2;
-        char *nb = realloc(x->buf, nc);
-        if (!nb)
-            return 0;
-        x->buf = nb;
-        x->cap = nc;
-    }
+    if (text_grow(&x->buf, &x->cap, x->len, k) != 0)
+        return 0;
     memcpy(x->buf + x->len, p, k);
     x->len += k;
     x->buf[x->len] = '\0';

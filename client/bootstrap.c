@@ -31,13 +31,11 @@ int pc_url_escape(const char *s, char *out, size_t cap)
     return 0;
 }
 
-int pc_config_url(const char *server_url, const char *node, const char *ccpk, char *url,
-                  size_t cap, const char **path_out)
+/* url as snprintf wrote it (n its return value, cap its buffer): -1 when
+ * cut short or without a path after the host, else *path_out set to the
+ * path (what a request signs). */
+static int written_url_path(const char *url, size_t cap, int n, const char **path_out)
 {
-    char esc[3 * 64 + 1];
-    if (pc_url_escape(ccpk, esc, sizeof esc) != 0)
-        return -1;
-    int n = snprintf(url, cap, "%s/pushy/config/%s?ccpk=%s&version=2.0", server_url, node, esc);
     if (n < 0 || (size_t)n >= cap)
         return -1;
     const char *host = strstr(url, "://");
@@ -46,6 +44,16 @@ int pc_config_url(const char *server_url, const char *node, const char *ccpk, ch
         return -1;
     *path_out = path;
     return 0;
+}
+
+int pc_config_url(const char *server_url, const char *node, const char *ccpk, char *url,
+                  size_t cap, const char **path_out)
+{
+    char esc[3 * 64 + 1];
+    if (pc_url_escape(ccpk, esc, sizeof esc) != 0)
+        return -1;
+    int n = snprintf(url, cap, "%s/pushy/config/%s?ccpk=%s&version=2.0", server_url, node, esc);
+    return written_url_path(url, cap, n, path_out);
 }
 
 void pc_request_headers_free(struct pc_request_headers *h)
@@ -59,14 +67,7 @@ int pc_facts_url(const char *server_url, const char *node, char *url, size_t cap
                  const char **path_out)
 {
     int n = snprintf(url, cap, "%s/pushy/nodes/%s/facts", server_url, node);
-    if (n < 0 || (size_t)n >= cap)
-        return -1;
-    const char *host = strstr(url, "://");
-    const char *path = host ? strchr(host + 3, '/') : NULL;
-    if (!path)
-        return -1;
-    *path_out = path;
-    return 0;
+    return written_url_path(url, cap, n, path_out);
 }
 
 int pc_sign_get(const char *path, const char *node, EVP_PKEY *key, int version, time_t now,

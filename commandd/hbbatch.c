@@ -1,4 +1,5 @@
 #include "commandd/hbbatch.h"
+#include "shared/textbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +29,9 @@ static void put(struct hb_batch *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->buf, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->buf = p;
-        b->cap = cap;
+    if (text_grow(&b->buf, &b->cap, b->len, n) != 0) {
+        b->failed = true;
+        return;
     }
     memcpy(b->buf + b->len, s, n);
     b->len += n;

@@ -1,4 +1,5 @@
 #include "jobrunner/batch.h"
+#include "shared/textbuf.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -237,52 +238,26 @@ void batch_compact(struct batch *b)
 
 /* ---- array literals ---- */
 
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_put(struct sbuf *s, const char *text, size_t n)
+/* The literal, or NULL when out of memory (t freed). */
+static char *sb_done(struct textbuf *t)
 {
-    if (s->oom)
-        return;
-    if (s->len + n + 1 > s->cap) {
-        size_t c = s->cap ? s->cap : 256;
-        while (c < s->len + n + 1)
-            c *= 2;
-        char *np = realloc(s->p, c);
-        if (!np) {
-            s->oom = true;
-            return;
-        }
-        s->p = np;
-        s->cap = c;
-    }
-    memcpy(s->p + s->len, text, n);
-    s->len += n;
-    s->p[s->len] = '\0';
-}
-
-static char *sb_done(struct sbuf *s)
-{
-    if (s->oom) {
-        free(s->p);
+    if (t->oom) {
+        textbuf_free(t);
         return NULL;
     }
-    return s->p;
+    return t->p;
 }
 
 static char *int_array(const int64_t *v, size_t n)
 {
-    struct sbuf s = { 0 };
-    sb_put(&s, "{", 1);
+    struct textbuf s = { 0 };
+    textbuf_put(&s, "{", 1);
     for (size_t i = 0; i < n; i++) {
         char num[32];
         int k = snprintf(num, sizeof num, "%s%" PRId64, i ? "," : "", v[i]);
-        sb_put(&s, num, (size_t)k);
+        textbuf_put(&s, num, (size_t)k);
     }
-    sb_put(&s, "}", 1);
+    textbuf_put(&s, "}", 1);
     return sb_done(&s);
 }
 

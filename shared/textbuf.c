@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,22 +30,31 @@ void textbuf_truncate(struct textbuf *t, size_t len)
         t->p[len] = '\0';
 }
 
+int text_grow(char **p, size_t *cap, size_t len, size_t n)
+{
+    if (len + n + 1 <= *cap && len + n + 1 > len)
+        return 0;
+    if (len > SIZE_MAX / 2 || n > SIZE_MAX / 2 - len - 1)
+        return -1; /* a doubling below would wrap */
+    size_t c = *cap ? *cap : 1024;
+    while (c < len + n + 1)
+        c *= 2;
+    char *np = realloc(*p, c);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = c;
+    return 0;
+}
+
 static bool reserve(struct textbuf *t, size_t n)
 {
     if (t->oom)
         return false;
-    if (t->len + n + 1 <= t->cap)
-        return true;
-    size_t c = t->cap ? t->cap : 1024;
-    while (c < t->len + n + 1)
-        c *= 2;
-    char *p = realloc(t->p, c);
-    if (!p) {
+    if (text_grow(&t->p, &t->cap, t->len, n) != 0) {
         t->oom = true;
         return false;
     }
-    t->p = p;
-    t->cap = c;
     return true;
 }
 

@@ -15,6 +15,12 @@ struct textbuf {
     bool oom;
 };
 
+/* The one growth rule of the text buffers here (textbuf, apid's json_buf,
+ * commandd's heartbeat batch, curl answer sinks): makes *p (capacity *cap)
+ * hold len + n bytes and a NUL, doubling from 1 KB. 0, or -1 when out of
+ * memory or the size would overflow (*p and *cap are then unchanged). */
+int text_grow(char **p, size_t *cap, size_t len, size_t n);
+
 void textbuf_free(struct textbuf *t);
 void textbuf_reset(struct textbuf *t);          /* empties, keeps the memory, clears oom */
 /* Cuts t back to its first len bytes (len <= t->len) and clears oom: undoes
