@@ -103,7 +103,7 @@ int cli_feed_open(struct cli_feed *f, struct cli_http *c, const char *url, char 
             rc = curl_easy_setopt(e, opt, val); \
     } while (0)
     rc = chef_http_base_options(e, url);
-    if (rc == CURLE_OK && cli_http_apply_ca(c, e) != 0)
+    if (rc == CURLE_OK && cli_http_apply_tls(c, e) != 0)
         rc = CURLE_SSL_CACERT_BADFILE;
     SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
     SET(CURLOPT_HTTPHEADER, h);

@@ -57,8 +57,13 @@ int cli_http_trust_dir(struct cli_http *c, const char *dir, int *missing, char *
     return 0;
 }
 
-int cli_http_apply_ca(const struct cli_http *c, void *curl)
+int cli_http_apply_tls(const struct cli_http *c, void *curl)
 {
+    if (c->verify_none)
+        return curl_easy_setopt((CURL *)curl, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK &&
+                       curl_easy_setopt((CURL *)curl, CURLOPT_SSL_VERIFYHOST, 0L) == CURLE_OK
+                   ? 0
+                   : -1;
     if (!c->ca_pem)
         return 0;
     struct curl_blob blob = { .data = c->ca_pem, .len = c->ca_len, .flags = CURL_BLOB_COPY };
@@ -184,7 +189,7 @@ int cli_http_request(struct cli_http *c, const char *method, const char *url, co
             rc = curl_easy_setopt(curl, opt, val); \
     } while (0)
     rc = chef_http_base_options(curl, url);
-    if (rc == CURLE_OK && cli_http_apply_ca(c, curl) != 0)
+    if (rc == CURLE_OK && cli_http_apply_tls(c, curl) != 0)
         rc = CURLE_SSL_CACERT_BADFILE;
     SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
     SET(CURLOPT_TIMEOUT, c->timeout_s);

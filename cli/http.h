@@ -6,6 +6,7 @@
 #ifndef PUSHY_CLI_HTTP_H
 #define PUSHY_CLI_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/evp.h>
@@ -22,6 +23,7 @@ struct cli_http {
     long connect_timeout_s, timeout_s;
     char *ca_pem;  /* trusted_certs_dir bundle (shared/ca_bundle.h), or NULL */
     size_t ca_len;
+    bool verify_none; /* knife's ssl_verify_mode :verify_none: no certificate check */
 };
 
 struct cli_response {
@@ -42,8 +44,9 @@ void cli_http_free(struct cli_http *c);
 int cli_http_trust_dir(struct cli_http *c, const char *dir, int *missing, char *err,
                        size_t errlen);
 
-/* Applies the trusted certificates to a curl handle (CURL *). 0 or -1. */
-int cli_http_apply_ca(const struct cli_http *c, void *curl);
+/* Applies the TLS trust settings to a curl handle (CURL *): the trusted
+ * certificates, or no verification at all with verify_none. 0 or -1. */
+int cli_http_apply_tls(const struct cli_http *c, void *curl);
 
 /* Sends one request to the absolute url. body may be NULL (no body).
  * Returns 0 when the server answered (any status; resp filled, free it with

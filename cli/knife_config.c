@@ -131,6 +131,36 @@ static const char *skip_space(const char *p, const char *end)
     return p;
 }
 
+/* The rest of an `ssl_verify_mode` line, from after the key: a symbol,
+ * optionally after '=' or inside '( )', then at most a comment. */
+static int parse_verify_mode(const struct line *l, const char *p, const char *end,
+                             struct knife_config *cfg)
+{
+    p = skip_space(p, end);
+    if (p < end && *p == '=')
+        p = skip_space(p + 1, end);
+    bool paren = p < end && *p == '(';
+    if (paren)
+        p = skip_space(p + 1, end);
+    const char *sym = p;
+    if (p < end && *p == ':')
+        for (p++; p < end && is_ident(*p); p++)
+            ;
+    size_t n = (size_t)(p - sym);
+    bool none = n == 12 && !memcmp(sym, ":verify_none", n);
+    bool peer = n == 12 && !memcmp(sym, ":verify_peer", n);
+    p = skip_space(p, end);
+    if (paren && p < end && *p == ')')
+        p = skip_space(p + 1, end);
+    else if (paren)
+        none = peer = false;
+    if ((!none && !peer) || (p < end && *p != '#'))
+        return line_error(l, "ssl_verify_mode: expected :verify_peer or :verify_none, found "
+                             "'%.*s'", (int)(end - sym > 40 ? 40 : end - sym), sym);
+    cfg->ssl_verify_none = none;
+    return 0;
+}
+
 /* One line [p, end). Sets a key of cfg when the line assigns one. */
 static int parse_line(const struct line *l, const char *p, const char *end,
                       struct knife_config *cfg)
@@ -142,6 +172,9 @@ static int parse_line(const struct line *l, const char *p, const char *end,
     while (p < end && is_ident(*p))
         p++;
     size_t idlen = (size_t)(p - id);
+    if (idlen == 15 && !memcmp(id, "ssl_verify_mode", idlen) &&
+        (p == end || is_space(*p) || *p == '=' || *p == '('))
+        return parse_verify_mode(l, p, end, cfg);
     size_t k;
     for (k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
         if (strlen(known_keys[k]) == idlen && !memcmp(known_keys[k], id, idlen))
@@ -264,4 +297,5 @@ void knife_config_free(struct knife_config *cfg)
     free(cfg->chef_server_url);
     free(cfg->trusted_certs_dir);
     cfg->node_name = cfg->client_key = cfg->chef_server_url = cfg->trusted_certs_dir = NULL;
+    cfg->ssl_verify_none = false;
 }

@@ -11,6 +11,8 @@
  * (CA certificates to trust for the API, shared/ca_bundle.h). A known key must be
  * followed by one quoted string (optionally after '=' or inside '( )'), then
  * nothing but a '#' comment; anything else is an error with file:line.
+ * ssl_verify_mode takes a symbol instead, as in knife: :verify_peer (the
+ * default) or :verify_none (the server's certificate is not checked).
  * Every other line (other settings, comments, Ruby code) is ignored.
  *
  * Double-quoted strings: escapes \\ \" \# \n \t, and the interpolations
@@ -22,6 +24,7 @@
 #ifndef PUSHY_CLI_KNIFE_CONFIG_H
 #define PUSHY_CLI_KNIFE_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct knife_config {
@@ -29,6 +32,7 @@ struct knife_config {
     char *client_key;
     char *chef_server_url;
     char *trusted_certs_dir; /* as set, or knife's default (see cli/settings.h) */
+    bool ssl_verify_none;    /* ssl_verify_mode :verify_none */
 };
 
 /* Parses text[0..len) read from `path` (used for messages and for

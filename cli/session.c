@@ -32,9 +32,18 @@ int cli_session_open(const struct cli_args *a, struct cli_session *s)
     if (!rc)
         rc = cli_http_init(&s->http, cfg.node_name, cfg.client_key, err, sizeof err);
     int missing = 0;
-    if (!rc && cfg.trusted_certs_dir &&
-        (rc = cli_http_trust_dir(&s->http, cfg.trusted_certs_dir, &missing, err, sizeof err)) != 0)
+    if (!rc && cfg.ssl_verify_none) {
+        /* as knife does: never silently */
+        s->http.verify_none = true;
+        fputs("WARNING: ssl_verify_mode is :verify_none: the server's TLS certificate is not "
+              "checked; the connection is encrypted, but a forged server or a man in the "
+              "middle cannot be detected\n",
+              stderr);
+    } else if (!rc && cfg.trusted_certs_dir &&
+               (rc = cli_http_trust_dir(&s->http, cfg.trusted_certs_dir, &missing, err,
+                                        sizeof err)) != 0) {
         cli_http_free(&s->http);
+    }
     knife_config_free(&cfg);
     if (rc) {
         cli_error("%s", err);

@@ -190,9 +190,10 @@ test_connection_refused_names_the_url() {
 
 # knife's trusted_certs_dir (default: trusted_certs next to knife.rb) for a
 # self-signed HTTPS endpoint (openssl s_server -www, not a Pushy server):
-# with the certificate there, TLS works and only the answer is wrong.
+# with the certificate there, TLS works and only the answer is wrong; so it
+# does with ssl_verify_mode :verify_none and no certificate, with a warning.
 test_trusted_certs_dir_like_knife() {
-    mkdir -p "$T/tls/trusted_certs" "$T/tls2/empty" "$T/tls3/trusted_certs"
+    mkdir -p "$T/tls/trusted_certs" "$T/tls2/empty" "$T/tls3/trusted_certs" "$T/tls4"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls/srv.key" \
         -out "$T/tls/trusted_certs/srv.crt" -days 1 -subj /CN=127.0.0.1 \
         -addext subjectAltName=IP:127.0.0.1 2>/dev/null || fail "openssl req"
@@ -201,7 +202,7 @@ test_trusted_certs_dir_like_knife() {
         -key "$T/tls/srv.key" -www -quiet > "$T/tls/s_server.log" 2>&1 &
     track_pid $!
     wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "s_server did not start"
-    for d in tls tls2 tls3; do
+    for d in tls tls2 tls3 tls4; do
         cat > "$T/$d/knife.rb" <<RB
 node_name "alice"
 client_key "$T/keys/alice.pem"
@@ -219,6 +220,15 @@ RB
     assert_contains "$out" "SSL certificate problem"
     out=$(pushy_bin -c "$T/tls3/knife.rb" node status 2>&1) && fail "bad certificate file accepted"
     assert_eq "ERROR: trusted certificate $T/tls3/trusted_certs/x.pem: not a PEM or DER X.509 certificate" "$out"
+    echo 'ssl_verify_mode :verify_none' >> "$T/tls4/knife.rb"
+    out=$(pushy_bin -c "$T/tls4/knife.rb" node status 2>&1) && fail "s_server's answer accepted"
+    echo "$out"
+    assert_contains "$out" "WARNING: ssl_verify_mode is :verify_none"
+    assert_not_contains "$out" "SSL certificate problem"
+    assert_contains "$out" "ERROR:"
+    echo 'ssl_verify_mode :verify_peer' >> "$T/tls4/knife.rb"
+    out=$(pushy_bin -c "$T/tls4/knife.rb" node status 2>&1) && fail "untrusted server accepted"
+    assert_contains "$out" "SSL certificate problem"
 }
 
 test_job_start_all_succeeded_exits_0() {

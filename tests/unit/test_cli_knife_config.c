@@ -129,3 +129,42 @@ Test(cli_knife_config, load_missing_file)
     cr_assert_eq(knife_config_load("/nonexistent/knife.rb", "/h", &c, err, sizeof err), -1);
     cr_assert(strstr(err, "/nonexistent/knife.rb") && strstr(err, "No such file"), "%s", err);
 }
+
+Test(cli_knife_config, ssl_verify_mode_symbols)
+{
+    static const struct {
+        const char *text;
+        bool none;
+    } ok[] = {
+        { "ssl_verify_mode :verify_none\n", true },
+        { "ssl_verify_mode   :verify_peer # default\n", false },
+        { "ssl_verify_mode = :verify_none\n", true },
+        { "ssl_verify_mode(:verify_none)\n", true },
+        { "ssl_verify_mode :verify_none\nssl_verify_mode :verify_peer\n", false },
+        { "ssl_verify_mode_x :whatever\n", false }, /* another setting: ignored */
+        { "# ssl_verify_mode :verify_none\n", false },
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct knife_config c;
+        char err[256] = "";
+        cr_assert_eq(parse(ok[i].text, &c, err, sizeof err), 0, "%s: %s", ok[i].text, err);
+        cr_assert_eq(c.ssl_verify_none, ok[i].none, "%s", ok[i].text);
+        knife_config_free(&c);
+    }
+    static const char *const bad[] = {
+        "ssl_verify_mode \"verify_none\"\n", /* a string, not a symbol: knife refuses it too */
+        "ssl_verify_mode :verify_nothing\n",
+        "ssl_verify_mode\n",
+        "ssl_verify_mode :verify_none :verify_peer\n",
+        "ssl_verify_mode(:verify_none\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct knife_config c;
+        char err[256] = "";
+        cr_assert_eq(parse(bad[i], &c, err, sizeof err), -1, "accepted: %s", bad[i]);
+        cr_assert(strstr(err, "knife.rb:1: ssl_verify_mode: expected :verify_peer or :verify_none"),
+                  "%s: %s", bad[i], err);
+        cr_assert(!c.ssl_verify_none);
+        knife_config_free(&c);
+    }
+}
