@@ -239,6 +239,11 @@ int main(int argc, char **argv)
     if (make_jobs_dir(&cfg) || open_bus(&jr))
         goto out;
     (void)find_job_bin(&jr); /* logged; start_job then fails with 500 */
+    /* The first job id would load OpenSSL's configuration and seed its
+     * generator (a few ms on the first job's path): do it now. */
+    char warm_id[JOB_ID_LEN + 1];
+    if (job_id_generate(warm_id))
+        LOG_WARN("random generator not ready yet; job ids are tried again per job");
     if (!db_get(&jr.db))
         LOG_WARN("database not reachable yet; unfinished jobs are crashed once it is");
     /* First thing: crash what a previous jobrunner left unfinished. */
