@@ -59,11 +59,15 @@
 #include <zmq.h>
 
 #include "bench/benchlib.h"
+#include "bench/nodesim_cmd.h"
+#include "bench/nodesim_hmac.h"
+#include "bench/nodesim_text.h"
 #include "shared/base64.h"
 #include "shared/chef_auth.h"
 #include "shared/fsutil.h"
 #include "shared/wire.h"
 #include "shared/textbuf.h"
+#include "shared/timefmt.h"
 
 #define NAME_LEN 48
 #define FIRST_MSG_MS 3000
@@ -81,12 +85,20 @@ enum phase { PH_WAIT = 0, PH_QUEUED, PH_FETCH, PH_CONN };
 enum jstate { J_IDLE = 0, J_COMMITTED, J_RUNNING };
 enum tkind { K_HB = 0, K_JOB, K_DEADLINE, K_RECONF, K_RETRY, K_NKINDS };
 
+/* A job reply waiting for the socket: written and signed when sent. */
+struct reply {
+    enum wire_msg_type type;
+    bool has_job_id, with_output;
+    char job_id[WIRE_JOB_ID_MAX + 1];
+};
+
 struct node {
     char name[NAME_LEN];
     EVP_PKEY *key;
     char curve_pub[WIRE_Z85_KEY_LEN + 1], curve_sec[WIRE_Z85_KEY_LEN + 1];
     char inc[37];
     unsigned char skey[WIRE_SESSION_KEY_LEN];
+    EVP_MAC_CTX *hmac; /* keyed with skey */
     void *dealer, *sub;
     enum phase phase;
     enum jstate job;
@@ -100,7 +112,7 @@ struct node {
     int64_t conn_at, sent_at; /* this connection: zmq_connect, first message taken */
     int attempt; /* backoff */
     uint16_t gen[K_NKINDS];
-    json_t *q[QMAX];
+    struct reply q[QMAX];
     int qn;
 };
 
@@ -149,6 +161,8 @@ static struct {
     void *zctx;
     bool stop;
     int64_t t0;
+    time_t ts_sec; /* wall second of ts_text, the RFC 1123 timestamp sent */
+    char ts_text[TIME_RFC1123_SIZE];
     /* stats */
     unsigned long fetch_ok, fetch_fail, fetch_http_err, msgs_in, msgs_bad, msgs_out, hb_out,
         srv_hb_in, srv_hb_verified, srv_hb_bad, send_eagain, commits, nacks, runs, aborts,
@@ -242,8 +256,22 @@ static void timer_cancel(uint32_t n, int kind) { g.nodes[n].gen[kind]++; }
 
 static void drain_dealer(uint32_t i);
 
-/* 0 sent, 1 try later (EAGAIN), -1 dropped. */
-static int send_json(uint32_t i, json_t *msg)
+/* The RFC 1123 text of now, formatted once per second. */
+static const char *timestamp_now(void)
+{
+    time_t now = time(NULL);
+    if (now != g.ts_sec || !g.ts_text[0]) {
+        if (time_format_rfc1123(now, g.ts_text, sizeof g.ts_text) != 0)
+            return NULL;
+        g.ts_sec = now;
+    }
+    return g.ts_text;
+}
+
+/* 0 sent, 1 try later (EAGAIN), -1 dropped. A heartbeat (job_state set)
+ * or a job reply. */
+static int send_msg(uint32_t i, enum wire_msg_type type, const char *job_state,
+                    const char *job_id, bool with_output)
 {
     struct node *n = &g.nodes[i];
     if (n->phase != PH_CONN || !n->dealer)
@@ -262,16 +290,22 @@ static int send_json(uint32_t i, json_t *msg)
             return 1;
         }
     }
-    struct wire_frames f;
-    if (wire_seal_hmac(msg, n->seq + 1, time(NULL), n->skey, &f) != 0)
+    char body[NST_BODY_MAX], header[NST_HEADER_MAX];
+    struct nst_ident id = { .node = n->name, .client = g.host, .org = g.org,
+                            .incarnation_id = n->inc };
+    const char *ts = timestamp_now();
+    long blen = ts ? nst_body(body, sizeof body, &id, type, job_state, job_id, with_output,
+                              n->seq + 1, ts)
+                   : -1;
+    long hlen = blen < 0 ? -1 : nst_header(n->hmac, body, (size_t)blen, header, sizeof header);
+    if (hlen < 0)
         return -1;
     int rc = 0;
-    if (zmq_send(n->dealer, f.header, f.header_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+    if (zmq_send(n->dealer, header, (size_t)hlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
         rc = zmq_errno() == EAGAIN ? 1 : -1;
-    } else if (zmq_send(n->dealer, f.body, f.body_len, ZMQ_DONTWAIT) < 0) {
+    } else if (zmq_send(n->dealer, body, (size_t)blen, ZMQ_DONTWAIT) < 0) {
         rc = -1;
     }
-    wire_frames_free(&f);
     if (rc == 0) {
         n->seq++;
         g.msgs_out++;
@@ -298,23 +332,18 @@ static void flush_ex(uint32_t i, bool drain)
 {
     struct node *n = &g.nodes[i];
     while (n->qn > 0) {
-        int rc = send_json(i, n->q[0]);
+        const struct reply *r = &n->q[0];
+        int rc = send_msg(i, r->type, NULL, r->has_job_id ? r->job_id : NULL, r->with_output);
         if (rc == 1)
             goto later;
-        json_decref(n->q[0]);
         memmove(n->q, n->q + 1, (size_t)(n->qn - 1) * sizeof n->q[0]);
         n->qn--;
     }
     if (n->hb_due) {
-        struct wire_node_ident id = { .node = n->name, .client = g.host, .org = g.org,
-                                      .incarnation_id = n->inc };
         const char *st = n->job == J_IDLE ? "idle" : n->job == J_COMMITTED ? "committed"
                                                                             : "running";
-        json_t *hb = wire_msg_node_heartbeat(&id, st, n->job == J_IDLE ? NULL : n->job_id);
-        if (!hb)
-            return;
-        int rc = send_json(i, hb);
-        json_decref(hb);
+        int rc = send_msg(i, WIRE_MSG_HEARTBEAT, st, n->job == J_IDLE ? NULL : n->job_id,
+                          false);
         if (rc == 1)
             goto later;
         n->hb_due = false;
@@ -340,18 +369,15 @@ static void flush(uint32_t i) { flush_ex(i, true); }
 static void reply(uint32_t i, enum wire_msg_type type, const char *job_id)
 {
     struct node *n = &g.nodes[i];
-    struct wire_node_ident id = { .node = n->name, .client = g.host, .org = g.org,
-                                  .incarnation_id = n->inc };
-    bool out = n->capture && (type == WIRE_MSG_SUCCEEDED || type == WIRE_MSG_FAILED);
-    json_t *m = wire_msg_node_event(&id, type, job_id, out ? "" : NULL, 0, out ? "" : NULL, 0);
-    if (!m)
-        return;
     if (n->qn == QMAX) {
-        json_decref(n->q[0]);
         memmove(n->q, n->q + 1, (QMAX - 1) * sizeof n->q[0]);
         n->qn--;
     }
-    n->q[n->qn++] = m;
+    struct reply *r = &n->q[n->qn++];
+    r->type = type;
+    r->with_output = n->capture && (type == WIRE_MSG_SUCCEEDED || type == WIRE_MSG_FAILED);
+    r->has_job_id = job_id != NULL;
+    snprintf(r->job_id, sizeof r->job_id, "%s", job_id ? job_id : "");
 }
 
 /* ---- connection ---------------------------------------------------------- */
@@ -590,6 +616,11 @@ static int apply_config(uint32_t i, const char *body, size_t len, char *err, siz
         snprintf(err, errlen, "cannot decrypt the session key");
         goto done;
     }
+    EVP_MAC_CTX_free(n->hmac);
+    if (!(n->hmac = nsh_new(n->skey))) {
+        snprintf(err, errlen, "cannot key HMAC-SHA256");
+        goto done;
+    }
     if (strcmp(pub, g.server_pub_pem) != 0) {
         EVP_PKEY *k = wire_load_public_key(pub, strlen(pub));
         if (!k || strlen(pub) >= sizeof g.server_pub_pem) {
@@ -738,7 +769,7 @@ static bool server_online(const struct node *n, int64_t now)
     return now - n->last_srv_hb < (int64_t)g.offline_threshold * g.interval_ms;
 }
 
-static void on_command(uint32_t i, const struct wire_server_msg *m)
+static void on_command(uint32_t i, const struct nsc_cmd *m)
 {
     struct node *n = &g.nodes[i];
     int64_t now = bl_now_ms();
@@ -810,14 +841,13 @@ static void drain_dealer(uint32_t i)
         zmq_msg_init(&b);
         int got = recv2(n->dealer, &h, &b);
         if (got == 2) {
-            struct wire_server_msg m;
+            struct nsc_cmd m;
             struct wire_error e;
             g.msgs_in++;
-            if (wire_server_command_parse(zmq_msg_data(&h), zmq_msg_size(&h), zmq_msg_data(&b),
-                                          zmq_msg_size(&b), MAX_BODY, n->skey, time(NULL),
-                                          g.max_skew, &m, &e) == WIRE_OK) {
+            if (nsc_parse(zmq_msg_data(&h), zmq_msg_size(&h), zmq_msg_data(&b),
+                          zmq_msg_size(&b), MAX_BODY, n->hmac, n->skey, time(NULL), g.max_skew,
+                          &m, &e) == WIRE_OK) {
                 on_command(i, &m);
-                wire_server_msg_clear(&m);
             } else {
                 g.msgs_bad++;
                 if (g.msgs_bad <= 10)
@@ -1014,8 +1044,12 @@ static int run(void)
     g.t0 = bl_now_ms();
     if (parse_url() != 0)
         return 2;
-    if (gethostname(g.host, sizeof g.host - 1) != 0)
+    /* "client" is a JSON string: valid UTF-8 (as jansson, and so the
+     * client, requires) */
+    json_t *hs = gethostname(g.host, sizeof g.host - 1) == 0 ? json_string(g.host) : NULL;
+    if (!hs)
         snprintf(g.host, sizeof g.host, "nodesim");
+    json_decref(hs);
     long want = 8 * g.count + 2048; /* sockets being reaped after a reconnect still hold fds */
     long have = bl_raise_nofile(want);
     if (have < want)
@@ -1113,16 +1147,13 @@ static int run(void)
                 void *s = tag == TAG_DEALER ? n->dealer : n->sub;
                 if (!s)
                     continue;
-                int zev;
-                size_t sz = sizeof zev;
-                if (zmq_getsockopt(s, ZMQ_EVENTS, &zev, &sz) != 0)
-                    continue;
-                if (zev & ZMQ_POLLIN) {
-                    if (tag == TAG_DEALER)
-                        drain_dealer(i);
-                    else
-                        drain_sub(i);
-                }
+                /* no ZMQ_EVENTS first: reading until EAGAIN is what
+                 * re-arms the descriptor anyway, and each of those calls
+                 * costs libzmq a getpid() and a poll() */
+                if (tag == TAG_DEALER)
+                    drain_dealer(i);
+                else
+                    drain_sub(i);
             }
         }
         if (g.curl_timeout_at && bl_now_ms() >= g.curl_timeout_at) {
@@ -1137,8 +1168,7 @@ static int run(void)
     /* clean shutdown */
     for (long k = 0; k < g.count; k++) {
         close_sockets((uint32_t)k);
-        for (int q = 0; q < g.nodes[k].qn; q++)
-            json_decref(g.nodes[k].q[q]);
+        EVP_MAC_CTX_free(g.nodes[k].hmac);
         EVP_PKEY_free(g.nodes[k].key);
     }
     while (g.xfers) {
