@@ -212,30 +212,28 @@ static int load_rows(struct api_request *req, const char *id, struct api_reply *
         api_reply_error(reply, 404, "job '%s' not found", id);
         return -1;
     }
+    /* One round trip: the nodes of a job of another organization are
+     * read but never shown (no job row: 404). */
     const char *p[2] = { id, req->org_id };
-    enum api_db_status st = api_db_exec("job get",
-                                        "SELECT " JOB_COLUMNS " FROM jobs "
-                                        "WHERE id = $1 AND org_id = $2::bigint",
-                                        2, p, job);
+    const struct api_db_stmt b[2] = {
+        { "job get", "SELECT " JOB_COLUMNS " FROM jobs WHERE id = $1 AND org_id = $2::bigint",
+          2, p },
+        { "job nodes", "SELECT node_name, status FROM job_nodes WHERE job_id = $1", 1, p },
+    };
+    PGresult *res[2];
+    enum api_db_status st = api_db_exec_batch(b, 2, res);
     if (st != API_DB_OK) {
         auth_reply_db_error(reply, st);
         return -1;
     }
-    if (PQntuples(*job) != 1) {
-        PQclear(*job);
-        *job = NULL;
+    if (PQntuples(res[0]) != 1) {
+        PQclear(res[0]);
+        PQclear(res[1]);
         api_reply_error(reply, 404, "job '%s' not found", id);
         return -1;
     }
-    st = api_db_exec("job nodes",
-                     "SELECT node_name, status FROM job_nodes WHERE job_id = $1",
-                     1, p, nodes);
-    if (st != API_DB_OK) {
-        PQclear(*job);
-        *job = NULL;
-        auth_reply_db_error(reply, st);
-        return -1;
-    }
+    *job = res[0];
+    *nodes = res[1];
     return 0;
 }
 
