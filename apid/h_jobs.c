@@ -23,7 +23,7 @@
 
 #define JOB_COLUMNS                                                                       \
     "id, command, status, quorum, run_timeout, options::text, "                           \
-    "extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint, "        \
+    EPOCH_SECONDS("created_at") ", " EPOCH_SECONDS("updated_at") ", "                       \
     "search_query"
 
 static struct job_row row_of(PGresult *r, int i)

@@ -15,7 +15,9 @@
 #include "shared/pgarray.h"
 #include "shared/search_query.h"
 
-#define NODE_COLUMNS "name, status, availability, extract(epoch FROM updated_at)::bigint"
+/* EPOCH_SECONDS (apid/api.h): whole seconds as extract(epoch)::bigint
+ * gives them, without numeric arithmetic per row. */
+#define NODE_COLUMNS "name, status, availability, " EPOCH_SECONDS("updated_at")
 
 /* Row row of r as a node state (apid/node_view.h). */
 static void node_write(struct json_buf *b, PGresult *r, int row, struct node_view_when *when)
