@@ -30,6 +30,15 @@ extern struct api_server *api_server;
 
 #define API_NAME_MAX 256
 
+/* SQL for a timestamptz column as whole seconds since the epoch, rounded
+ * half away from zero as extract(epoch FROM col)::bigint does, but in
+ * float8 rather than numeric arithmetic (numeric cost postgres ~570
+ * instructions per value). Exact for times after 1970 and before about
+ * 2242: a double then resolves a microsecond, so x + 0.5 cannot cross an
+ * integer that the exact value does not (checked against extract for
+ * 480,012 values at and around .5 s in 2026-2210; session 4). */
+#define EPOCH_SECONDS(col) "floor(date_part('epoch', " col ") + 0.5)::bigint"
+
 enum api_actor_kind { API_ACTOR_NONE = 0, API_ACTOR_USER, API_ACTOR_CLIENT };
 
 struct api_actor {

@@ -25,6 +25,25 @@ void api_db_setup(const struct pushy_config *cfg);
 enum api_db_status api_db_exec(const char *what, const char *sql, int nparams,
                                const char *const *params, PGresult **res);
 
+/* A statement of a batch (api_db_exec_batch). */
+struct api_db_stmt {
+    const char *what; /* for logs */
+    const char *sql;
+    int nparams;
+    const char *const *params;
+};
+
+#define API_DB_BATCH_MAX 4
+
+/* Runs n (1..API_DB_BATCH_MAX) statements in one round trip and one
+ * transaction (libpq pipeline mode, one Sync): a request that needs two
+ * reads pays one wake-up of postgres and of the thread instead of two,
+ * and they see one snapshot. Prepared and retried like api_db_exec; when
+ * a statement cannot be prepared they run one by one instead. On
+ * API_DB_OK res[0..n) hold the results (PQclear each); otherwise all are
+ * NULL. */
+enum api_db_status api_db_exec_batch(const struct api_db_stmt *b, int n, PGresult **res);
+
 /* Closes every thread's connection; call after the HTTP server stopped. */
 void api_db_close_all(void);
 

@@ -7,6 +7,7 @@
 #include "apid/auth.h"
 #include "apid/dbconn.h"
 #include "apid/handlers.h"
+#include "apid/name_order.h"
 #include "apid/node_search.h"
 #include "apid/node_view.h"
 #include "apid/response.h"
@@ -14,13 +15,29 @@
 #include "shared/pgarray.h"
 #include "shared/search_query.h"
 
-#define NODE_COLUMNS "name, status, availability, extract(epoch FROM updated_at)::bigint"
+/* EPOCH_SECONDS (apid/api.h): whole seconds as extract(epoch)::bigint
+ * gives them, without numeric arithmetic per row. */
+#define NODE_COLUMNS "name, status, availability, " EPOCH_SECONDS("updated_at")
 
 /* Row row of r as a node state (apid/node_view.h). */
 static void node_write(struct json_buf *b, PGresult *r, int row, struct node_view_when *when)
 {
     node_view_write(b, PQgetvalue(r, row, 0), PQgetvalue(r, row, 1), PQgetvalue(r, row, 2),
                     PQgetvalue(r, row, 3), when);
+}
+
+/* The row numbers of r (n rows) in node name order; malloc'd, NULL when
+ * out of memory. */
+static size_t *sorted_rows(PGresult *r, size_t n)
+{
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    if (!names)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        names[i] = PQgetvalue(r, (int)i, 0);
+    size_t *order = name_order(names, n);
+    free(names);
+    return order;
 }
 
 /* ?search=QUERY: the names of the matching nodes as a PostgreSQL array
@@ -65,11 +82,11 @@ void h_node_states_list(struct api_request *req, struct api_reply *reply)
     enum api_db_status st =
         names ? api_db_exec("node_states search",
                             "SELECT " NODE_COLUMNS " FROM nodes "
-                            "WHERE org_id = $1::bigint AND name = ANY ($2::text[]) ORDER BY name",
+                            "WHERE org_id = $1::bigint AND name = ANY ($2::text[])",
                             2, p, &r)
               : api_db_exec("node_states list",
                             "SELECT " NODE_COLUMNS " FROM nodes "
-                            "WHERE org_id = $1::bigint ORDER BY name",
+                            "WHERE org_id = $1::bigint",
                             1, p, &r);
     free(names);
     if (st != API_DB_OK) {
@@ -77,16 +94,22 @@ void h_node_states_list(struct api_request *req, struct api_reply *reply)
         return;
     }
     /* Written straight from the rows: a jansson object per node cost
-     * more than the rest of apid's work for this request. */
+     * more than the rest of apid's work for this request. Sorted by name
+     * here: postgres' sort cost it more than the sort costs apid. */
     struct json_buf b = { 0 };
     struct node_view_when when = { 0 };
+    size_t n = (size_t)PQntuples(r);
+    size_t *order = sorted_rows(r, n);
+    if (!order)
+        b.failed = true;
     json_buf_lit(&b, "[");
-    for (int i = 0; i < PQntuples(r); i++) {
+    for (size_t i = 0; order && i < n; i++) {
         if (i)
             json_buf_lit(&b, ",");
-        node_write(&b, r, i, &when);
+        node_write(&b, r, (int)order[i], &when);
     }
     json_buf_lit(&b, "]");
+    free(order);
     PQclear(r);
     api_reply_json_buf(reply, 200, &b);
 }

@@ -21,7 +21,7 @@ struct node_view_when {
 };
 
 /* updated_at given as the decimal seconds the query selects
- * (extract(epoch ...)::bigint): optional '-', digits; anything after them
+ * (EPOCH_SECONDS in apid/api.h): optional '-', digits; anything after them
  * is ignored, as strtoll would (no digits: 0). */
 void node_view_write(struct json_buf *b, const char *name, const char *status,
                      const char *availability, const char *updated_epoch,

@@ -3,7 +3,9 @@
  *   apiload get  --base URL --user U --key FILE --path P [--connections 16]
  *                [--threads 2] [--seconds 10]
  *       GET BASE/P as fast as the connections allow (keep-alive, one request
- *       in flight per connection); prints requests/s and latency p50/p99.
+ *       in flight per connection; a small HTTP/1.1 client of its own over
+ *       epoll, http:// only, every response's status checked and its body
+ *       read to its Content-Length); prints requests/s and latency p50/p99.
  *       Each connection signs its request once and re-signs every 60 s: a
  *       Chef signature stays valid for auth_skew (900 s), and the server
  *       verifies it on every request whatever the client does, so the load
@@ -21,16 +23,24 @@
  * job succeeded, 1 otherwise. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench/benchlib.h"
+#include "bench/http_head.h"
 #include "shared/chef_auth.h"
 #include "shared/textbuf.h"
 
@@ -44,13 +54,6 @@ static struct {
 } o;
 
 static pthread_mutex_t sign_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static size_t sink(char *p, size_t s, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return s * n;
-}
 
 struct buf {
     char *p;
@@ -88,10 +91,20 @@ static struct curl_slist *sign(const char *method, const char *path, const char 
 
 /* ---- get ------------------------------------------------------------------ */
 
+/* One keep-alive connection of the get mode: its own small HTTP/1.1 client
+ * (bench/http_head.h) instead of libcurl, which cost the load generator up
+ * to half a core of the 2 it shares with the server. The request bytes are
+ * built when the connection signs (every RESIGN_MS) and sent as they are. */
 struct gconn {
-    CURL *e;
-    struct curl_slist *hdrs;
+    int fd;                 /* -1: not connected */
+    char *req;              /* the signed request */
+    size_t req_len, sent;
     int64_t signed_ms, started_us;
+    bool busy;              /* a request is in flight */
+    char head[HTTP_HEAD_MAX];
+    size_t head_len;
+    long long body_left;    /* -1 until the head is in */
+    struct http_head h;
 };
 
 struct gthread {
@@ -100,109 +113,329 @@ struct gthread {
     double *lat;   /* ms */
     size_t nlat, cap;
     unsigned long ok, bad;
-    long first_bad_status;
+    long first_bad_status; /* HTTP status, or a negative GFAIL_* */
 };
 
-static int64_t g_end_ms;
+enum { GFAIL_CONNECT = -1, GFAIL_TIMEOUT = -2, GFAIL_PROTOCOL = -3, GFAIL_CLOSED = -4 };
 
-static int gconn_start(CURLM *m, struct gconn *c, const char *url, const char *path)
+static const char *gfail_name(long code)
+{
+    switch (code) {
+    case GFAIL_CONNECT: return "cannot connect or send";
+    case GFAIL_TIMEOUT: return "no response within 10 s";
+    case GFAIL_PROTOCOL: return "malformed response";
+    case GFAIL_CLOSED: return "connection closed by the server during a request";
+    default: return "?";
+    }
+}
+
+#define GET_TIMEOUT_US 10000000LL
+
+static int64_t g_end_ms;
+static struct sockaddr_storage g_addr;
+static socklen_t g_addr_len;
+static char g_host[300];   /* Host header: HOST:PORT as in --base */
+static char g_url_path[1024], g_sign_path[1024];
+
+/* Builds c->req: request line, Host, the signed headers, blank line. */
+static int gconn_sign(struct gconn *c)
+{
+    struct curl_slist *l = sign("GET", g_sign_path, NULL);
+    if (!l)
+        return -1;
+    struct buf b = { 0 };
+    char line[2048];
+    int n = snprintf(line, sizeof line, "GET %s HTTP/1.1\r\nHost: %s\r\n", g_url_path, g_host);
+    int rc = n > 0 && (size_t)n < sizeof line ? collect(line, 1, (size_t)n, &b) != (size_t)n : 1;
+    for (struct curl_slist *i = l; i && !rc; i = i->next) {
+        n = snprintf(line, sizeof line, "%s\r\n", i->data);
+        rc = n <= 0 || (size_t)n >= sizeof line || collect(line, 1, (size_t)n, &b) != (size_t)n;
+    }
+    if (!rc)
+        rc = collect("\r\n", 1, 2, &b) != 2;
+    curl_slist_free_all(l);
+    if (rc) {
+        free(b.p);
+        fprintf(stderr, "apiload: cannot build a request\n");
+        return -1;
+    }
+    free(c->req);
+    c->req = b.p;
+    c->req_len = b.len;
+    return 0;
+}
+
+static void gconn_close(int ep, struct gconn *c)
+{
+    if (c->fd >= 0) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+    }
+    c->fd = -1;
+    c->busy = false;
+}
+
+static int gconn_connect(int ep, struct gconn *c)
+{
+    int fd = socket(g_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+    if (connect(fd, (struct sockaddr *)&g_addr, g_addr_len) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+        fcntl(fd, F_SETFL, O_NONBLOCK) != 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        close(fd);
+        return -1;
+    }
+    c->fd = fd;
+    return 0;
+}
+
+/* Sends what is left of c->req; waits for writability when the socket is
+ * full. 0, or -1 when the connection failed. */
+static int gconn_send(int ep, struct gconn *c)
+{
+    while (c->sent < c->req_len) {
+        ssize_t n = send(c->fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->sent += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
+            return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts the next request on c (connecting first if needed). 0 or -1. */
+static int gconn_start(int ep, struct gconn *c)
 {
     int64_t now = bl_now_ms();
-    if (!c->hdrs || now - c->signed_ms > RESIGN_MS) {
-        curl_slist_free_all(c->hdrs);
-        if (!(c->hdrs = sign("GET", path, NULL)))
+    if ((!c->req || now - c->signed_ms > RESIGN_MS)) {
+        if (gconn_sign(c) != 0)
             return -1;
         c->signed_ms = now;
     }
-    if (curl_easy_setopt(c->e, CURLOPT_URL, url) != CURLE_OK ||
-        curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs) != CURLE_OK ||
-        curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, sink) != CURLE_OK ||
-        curl_easy_setopt(c->e, CURLOPT_PRIVATE, c) != CURLE_OK ||
-        curl_easy_setopt(c->e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, 10000L) != CURLE_OK)
+    if (c->fd < 0 && gconn_connect(ep, c) != 0)
         return -1;
+    c->sent = 0;
+    c->head_len = 0;
+    c->body_left = -1;
+    c->busy = true;
     c->started_us = bl_now_us();
-    return curl_multi_add_handle(m, c->e) == CURLM_OK ? 0 : -1;
+    return gconn_send(ep, c);
+}
+
+static void gthread_fail(struct gthread *t, long code)
+{
+    t->bad++;
+    if (!t->first_bad_status)
+        t->first_bad_status = code;
+}
+
+static void gthread_done(struct gthread *t, struct gconn *c)
+{
+    if (c->h.status != 200) {
+        gthread_fail(t, c->h.status);
+        return;
+    }
+    t->ok++;
+    if (t->nlat == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 65536;
+        double *nl = realloc(t->lat, nc * sizeof *nl);
+        if (nl) {
+            t->lat = nl;
+            t->cap = nc;
+        }
+    }
+    if (t->nlat < t->cap)
+        t->lat[t->nlat++] = (double)(bl_now_us() - c->started_us) / 1000.0;
+}
+
+/* Takes n received bytes of c's response. 1 when the response is
+ * complete, 0 when more is needed, a negative GFAIL_* on a bad response. */
+static int gconn_take(struct gconn *c, const char *p, size_t n)
+{
+    if (!c->busy)
+        return GFAIL_PROTOCOL; /* bytes nobody asked for */
+    if (c->body_left < 0) {
+        size_t room = sizeof c->head - c->head_len, k = n < room ? n : room;
+        memcpy(c->head + c->head_len, p, k);
+        size_t from = c->head_len > 3 ? c->head_len - 3 : 0;
+        c->head_len += k;
+        size_t e = http_head_end(c->head + from, c->head_len - from);
+        if (!e)
+            return c->head_len == sizeof c->head ? GFAIL_PROTOCOL : 0;
+        e += from;
+        if (http_head_parse(c->head, e, &c->h) != 0 || c->h.chunked || c->h.content_length < 0)
+            return GFAIL_PROTOCOL;
+        c->body_left = c->h.content_length;
+        n = c->head_len - e + (n - k); /* the body bytes read so far */
+    }
+    if ((long long)n > c->body_left)
+        return GFAIL_PROTOCOL; /* more than the response: nothing else was asked */
+    c->body_left -= (long long)n;
+    return c->body_left == 0;
+}
+
+/* Reads what c's socket holds. 1 when a response completed, 0 when more is
+ * needed, a negative GFAIL_* when the connection must be dropped. */
+static int gconn_read(struct gconn *c, char *scratch, size_t cap)
+{
+    for (;;) {
+        ssize_t n = recv(c->fd, scratch, cap, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0)
+            return n == 0 ? GFAIL_CLOSED : GFAIL_CONNECT;
+        int r = gconn_take(c, scratch, (size_t)n);
+        if (r != 0)
+            return r;
+    }
+}
+
+/* Handles an epoll event of c; false when c is out of the run. */
+static bool gconn_event(int ep, struct gthread *t, struct gconn *c, uint32_t events,
+                        char *scratch, size_t cap)
+{
+    int r = 0;
+    if ((events & EPOLLOUT) && c->busy && c->sent < c->req_len) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+        if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0 || gconn_send(ep, c) != 0)
+            r = GFAIL_CONNECT;
+    }
+    if (r == 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+        r = gconn_read(c, scratch, cap);
+    if (r == 0)
+        return true;
+    if (r == 1) {
+        gthread_done(t, c);
+        c->busy = false;
+        if (c->h.close)
+            gconn_close(ep, c);
+    } else {
+        if (c->busy || r != GFAIL_CLOSED)
+            gthread_fail(t, r);
+        gconn_close(ep, c);
+    }
+    return bl_now_ms() < g_end_ms && gconn_start(ep, c) == 0;
 }
 
 static void *get_thread(void *arg)
 {
     struct gthread *t = arg;
-    char url[2048], path[1024];
-    snprintf(url, sizeof url, "%s%s", o.base, o.path);
-    snprintf(path, sizeof path, "%s%s", o.path_prefix, o.path);
-    char *q = strchr(path, '?');
-    if (q)
-        *q = '\0';
-    CURLM *m = curl_multi_init();
+    enum { SCRATCH = 65536, MAX_EVENTS = 64 };
+    char *scratch = malloc(SCRATCH);
     struct gconn *cs = calloc((size_t)t->nconn, sizeof *cs);
-    if (!m || !cs)
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    long active = 0;
+    if (!scratch || !cs || ep < 0) {
+        t->bad++;
         goto out;
-    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, t->nconn);
-    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, t->nconn);
-    for (long k = 0; k < t->nconn; k++) {
-        if (!(cs[k].e = curl_easy_init()) || gconn_start(m, &cs[k], url, path) != 0) {
-            t->bad++;
+    }
+    for (long k = 0; k < t->nconn; k++)
+        cs[k].fd = -1;
+    for (long k = 0; k < t->nconn; k++, active++) {
+        if (gconn_start(ep, &cs[k]) != 0) {
+            gthread_fail(t, GFAIL_CONNECT);
             goto out;
         }
     }
-    long active = t->nconn;
+    struct epoll_event evs[MAX_EVENTS];
+    int64_t next_check_us = bl_now_us() + 100000;
     while (active > 0) {
-        int running, nfds;
-        if (curl_multi_perform(m, &running) != CURLM_OK)
+        int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
+        if (n < 0 && errno != EINTR)
             break;
-        CURLMsg *msg;
-        int left;
-        while ((msg = curl_multi_info_read(m, &left))) {
-            if (msg->msg != CURLMSG_DONE)
+        for (int i = 0; i < n; i++)
+            if (!gconn_event(ep, t, evs[i].data.ptr, evs[i].events, scratch, SCRATCH))
+                active--;
+        int64_t now = bl_now_us();
+        if (now < next_check_us)
+            continue;
+        next_check_us = now + 100000;
+        for (long k = 0; k < t->nconn; k++) {
+            struct gconn *c = &cs[k];
+            if (!c->busy || now - c->started_us < GET_TIMEOUT_US)
                 continue;
-            struct gconn *c = NULL;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-            long status = 0;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-            CURLcode res = msg->data.result;
-            curl_multi_remove_handle(m, c->e);
-            if (res == CURLE_OK && status == 200) {
-                t->ok++;
-                if (t->nlat == t->cap) {
-                    size_t nc = t->cap ? t->cap * 2 : 65536;
-                    double *nl = realloc(t->lat, nc * sizeof *nl);
-                    if (nl) {
-                        t->lat = nl;
-                        t->cap = nc;
-                    }
-                }
-                if (t->nlat < t->cap)
-                    t->lat[t->nlat++] = (double)(bl_now_us() - c->started_us) / 1000.0;
-            } else {
-                t->bad++;
-                if (!t->first_bad_status)
-                    t->first_bad_status = res != CURLE_OK ? -(long)res : status;
-            }
-            if (bl_now_ms() >= g_end_ms || gconn_start(m, c, url, path) != 0)
+            gthread_fail(t, GFAIL_TIMEOUT);
+            gconn_close(ep, c);
+            if (bl_now_ms() >= g_end_ms || gconn_start(ep, c) != 0)
                 active--;
         }
-        if (active > 0 && curl_multi_poll(m, NULL, 0, 100, &nfds) != CURLM_OK)
-            break;
     }
 out:
-    if (cs) {
-        for (long k = 0; k < t->nconn; k++) {
-            if (cs[k].e) {
-                curl_multi_remove_handle(m, cs[k].e);
-                curl_easy_cleanup(cs[k].e);
-            }
-            curl_slist_free_all(cs[k].hdrs);
-        }
-        free(cs);
+    for (long k = 0; cs && k < t->nconn; k++) {
+        if (cs[k].fd >= 0)
+            close(cs[k].fd);
+        free(cs[k].req);
     }
-    if (m)
-        curl_multi_cleanup(m);
+    if (ep >= 0)
+        close(ep);
+    free(cs);
+    free(scratch);
     return NULL;
+}
+
+/* Resolves --base's http://HOST:PORT and the paths to send and to sign. */
+static int get_setup(void)
+{
+    if (strncmp(o.base, "http://", 7) != 0) {
+        fprintf(stderr, "apiload: get needs an http:// --base\n");
+        return -1;
+    }
+    const char *h = o.base + 7, *slash = strchr(h, '/');
+    size_t hl = slash ? (size_t)(slash - h) : strlen(h);
+    if (hl == 0 || hl >= sizeof g_host) {
+        fprintf(stderr, "apiload: bad --base host\n");
+        return -1;
+    }
+    memcpy(g_host, h, hl);
+    g_host[hl] = '\0';
+    char host[300], port[16] = "80";
+    snprintf(host, sizeof host, "%s", g_host);
+    char *colon = strrchr(host, ':');
+    if (host[0] == '[') { /* [v6]:port */
+        char *rb = strchr(host, ']');
+        if (!rb) {
+            fprintf(stderr, "apiload: bad --base host\n");
+            return -1;
+        }
+        *rb = '\0';
+        if (rb[1] == ':')
+            snprintf(port, sizeof port, "%s", rb + 2);
+        memmove(host, host + 1, strlen(host));
+    } else if (colon && colon == strchr(host, ':')) { /* host:port */
+        *colon = '\0';
+        snprintf(port, sizeof port, "%s", colon + 1);
+    }
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+    int rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0 || !ai) {
+        fprintf(stderr, "apiload: %s: %s\n", g_host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&g_addr, ai->ai_addr, ai->ai_addrlen);
+    g_addr_len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    snprintf(g_url_path, sizeof g_url_path, "%s%s", o.path_prefix, o.path);
+    snprintf(g_sign_path, sizeof g_sign_path, "%s", g_url_path);
+    g_sign_path[strcspn(g_sign_path, "?")] = '\0';
+    return 0;
 }
 
 static int run_get(void)
 {
+    if (get_setup() != 0)
+        return 2;
     if (o.threads > o.conns)
         o.threads = o.conns;
     struct gthread *ts = calloc((size_t)o.threads, sizeof *ts);
@@ -245,9 +478,12 @@ static int run_get(void)
            "latency p50 %.2f ms, p99 %.2f ms, max %.1f ms%s\n",
            o.path, ok, bad, secs, o.conns, (double)ok / secs, p50, p99, mx,
            bad ? " (some requests failed)" : "");
-    if (bad)
-        printf("first failure: %s %ld\n", bad_status < 0 ? "curl error" : "HTTP status",
-               bad_status < 0 ? -bad_status : bad_status);
+    if (bad) {
+        if (bad_status < 0)
+            printf("first failure: %s\n", gfail_name(bad_status));
+        else
+            printf("first failure: HTTP status %ld\n", bad_status);
+    }
     printf("RESULT mode=get connections=%ld ok=%lu failed=%lu seconds=%.2f rps=%.0f p50_ms=%.2f "
            "p99_ms=%.2f\n", o.conns, ok, bad, secs, (double)ok / secs, p50, p99);
     free(all);

@@ -5,7 +5,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,31 @@ int chef_auth_parse_sign_description(const char *value, chef_auth_version *out)
 
 /* ---- digests ---- */
 
+/* SHA-1 and SHA-256 fetched once: given EVP_sha1(), OpenSSL 3 looks the
+ * implementation up again on every call (an EVP_MD_fetch per digest, three
+ * per verified request). Kept for the life of the process. */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha1, *md_sha256;
+
+static void fetch_digests(void)
+{
+    md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    ERR_clear_error();
+}
+
+static const EVP_MD *sha1_md(void)
+{
+    pthread_once(&md_once, fetch_digests);
+    return md_sha1 ? md_sha1 : EVP_sha1();
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&md_once, fetch_digests);
+    return md_sha256 ? md_sha256 : EVP_sha256();
+}
+
 static int digest_b64(const EVP_MD *md, const void *data, size_t len,
                       char *out, size_t cap)
 {
@@ -154,12 +181,12 @@ static int digest_b64(const EVP_MD *md, const void *data, size_t len,
 
 int chef_auth_sha1_b64(const void *data, size_t len, char out[CHEF_AUTH_SHA1_B64_SIZE])
 {
-    return digest_b64(EVP_sha1(), data, len, out, CHEF_AUTH_SHA1_B64_SIZE);
+    return digest_b64(sha1_md(), data, len, out, CHEF_AUTH_SHA1_B64_SIZE);
 }
 
 int chef_auth_sha256_b64(const void *data, size_t len, char out[CHEF_AUTH_SHA256_B64_SIZE])
 {
-    return digest_b64(EVP_sha256(), data, len, out, CHEF_AUTH_SHA256_B64_SIZE);
+    return digest_b64(sha256_md(), data, len, out, CHEF_AUTH_SHA256_B64_SIZE);
 }
 
 int chef_auth_content_hash(chef_auth_version v, const void *body, size_t len,
@@ -315,7 +342,7 @@ static int rsa_sign_sha256(EVP_PKEY *key, const unsigned char *data, size_t len,
     int ok = 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL; /* owned by md */
-    if (!md || EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, key) != 1 ||
+    if (!md || EVP_DigestSignInit(md, &pctx, sha256_md(), NULL, key) != 1 ||
         EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
         EVP_DigestSign(md, NULL, siglen, data, len) != 1)
         goto done;
@@ -764,6 +791,83 @@ done:
     return st;
 }
 
+/* Per thread, the verify-recover context of the last key it verified
+ * with: making one (EVP_PKEY_CTX_new_from_pkey, init, padding) cost about
+ * a tenth of a 1.0/1.1 verification. The context holds a reference to its
+ * key, so no other key can take that address while it is cached. The
+ * signature is still checked on every call. */
+struct recover_cache {
+    EVP_PKEY *key;
+    EVP_PKEY_CTX *ctx;
+};
+
+static pthread_once_t recover_once = PTHREAD_ONCE_INIT;
+static pthread_key_t recover_tls;
+static bool recover_tls_ok;
+
+static void recover_cache_free(void *p)
+{
+    struct recover_cache *c = p;
+    EVP_PKEY_CTX_free(c->ctx);
+    free(c);
+}
+
+static void recover_tls_init(void)
+{
+    recover_tls_ok = pthread_key_create(&recover_tls, recover_cache_free) == 0;
+}
+
+static EVP_PKEY_CTX *new_recover_ctx(EVP_PKEY *pub)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
+    if (!ctx || EVP_PKEY_verify_recover_init(ctx) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0) {
+        EVP_PKEY_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* A verify-recover context for pub: this thread's cached one, or a new
+ * one (*owned set: the caller frees it) when it cannot be cached. */
+static EVP_PKEY_CTX *recover_ctx(EVP_PKEY *pub, bool *owned)
+{
+    *owned = false;
+    pthread_once(&recover_once, recover_tls_init);
+    struct recover_cache *c = recover_tls_ok ? pthread_getspecific(recover_tls) : NULL;
+    if (c && c->key == pub)
+        return c->ctx;
+    EVP_PKEY_CTX *ctx = new_recover_ctx(pub);
+    if (!ctx)
+        return NULL;
+    if (!c && recover_tls_ok) {
+        c = calloc(1, sizeof *c);
+        if (c && pthread_setspecific(recover_tls, c) != 0) {
+            free(c);
+            c = NULL;
+        }
+    }
+    if (!c) {
+        *owned = true;
+        return ctx;
+    }
+    EVP_PKEY_CTX_free(c->ctx);
+    c->ctx = ctx;
+    c->key = pub;
+    return ctx;
+}
+
+/* Drops this thread's cached context (after a failure, to start clean). */
+static void recover_forget(void)
+{
+    struct recover_cache *c = recover_tls_ok ? pthread_getspecific(recover_tls) : NULL;
+    if (c) {
+        EVP_PKEY_CTX_free(c->ctx);
+        c->ctx = NULL;
+        c->key = NULL;
+    }
+}
+
 chef_auth_status chef_auth_verify_signature(const chef_auth_request *req,
                                             EVP_PKEY *pub, char *err,
                                             size_t errlen)
@@ -788,7 +892,7 @@ chef_auth_status chef_auth_verify_signature(const chef_auth_request *req,
     if (req->version == CHEF_AUTH_V1_3) {
         EVP_MD_CTX *md = EVP_MD_CTX_new();
         EVP_PKEY_CTX *pctx = NULL;
-        ok = md && EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pub) == 1 &&
+        ok = md && EVP_DigestVerifyInit(md, &pctx, sha256_md(), NULL, pub) == 1 &&
              EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
              EVP_DigestVerify(md, req->signature, req->signature_len,
                               (const unsigned char *)req->canonical,
@@ -796,17 +900,21 @@ chef_auth_status chef_auth_verify_signature(const chef_auth_request *req,
         EVP_MD_CTX_free(md);
     } else {
         /* Recover the signed block and compare it with what we expect. */
-        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
+        bool owned;
+        EVP_PKEY_CTX *ctx = recover_ctx(pub, &owned);
         unsigned char *rec = malloc((size_t)ksize);
         size_t rlen = (size_t)ksize;
-        if (ctx && rec && EVP_PKEY_verify_recover_init(ctx) > 0 &&
-            EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-            EVP_PKEY_verify_recover(ctx, rec, &rlen, req->signature,
-                                    req->signature_len) > 0)
+        int rc = ctx && rec ? EVP_PKEY_verify_recover(ctx, rec, &rlen, req->signature,
+                                                      req->signature_len)
+                            : 0;
+        if (rc > 0)
             ok = rlen == req->canonical_len &&
                  CRYPTO_memcmp(rec, req->canonical, rlen) == 0;
         free(rec);
-        EVP_PKEY_CTX_free(ctx);
+        if (owned)
+            EVP_PKEY_CTX_free(ctx);
+        else if (rc <= 0)
+            recover_forget();
     }
     ERR_clear_error();
     if (!ok) {

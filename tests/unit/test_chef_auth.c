@@ -655,6 +655,34 @@ Test(chef_auth, wrong_key_is_bad_signature)
     free(pub);
 }
 
+/* The verifier keeps a per-thread context for the last key: switching
+ * keys, a failure in between and a freed key must not change any answer. */
+Test(chef_auth, verifier_context_follows_the_key)
+{
+    char *priv = NULL, *pub = NULL, err[256];
+    cr_assert_eq(chef_auth_generate_keypair(2048, &priv, &pub), 0);
+    EVP_PKEY *other = chef_auth_load_public_key_pem(pub, strlen(pub), err, sizeof err);
+    cr_assert_not_null(other, "%s", err);
+    htab t, tampered;
+    sign_into(&t, CHEF_AUTH_V1_1, "pivotal", "GET", "/x", "", VEC_TIME, NULL);
+    sign_into(&tampered, CHEF_AUTH_V1_1, "pivotal", "GET", "/y", "", VEC_TIME, NULL);
+    for (int round = 0; round < 3; round++) {
+        EVP_PKEY *good = test_pub(); /* a new object each round */
+        cr_assert_eq(check(&t, "GET", "/x", "", VEC_TIME, good, err, sizeof err), CHEF_AUTH_OK,
+                     "%s", err);
+        cr_assert_eq(check(&t, "GET", "/x", "", VEC_TIME, good, err, sizeof err), CHEF_AUTH_OK);
+        cr_assert_eq(check(&tampered, "GET", "/x", "", VEC_TIME, good, err, sizeof err),
+                     CHEF_AUTH_ERR_BAD_SIGNATURE);
+        cr_assert_eq(check(&t, "GET", "/x", "", VEC_TIME, other, err, sizeof err),
+                     CHEF_AUTH_ERR_BAD_SIGNATURE);
+        cr_assert_eq(check(&t, "GET", "/x", "", VEC_TIME, good, err, sizeof err), CHEF_AUTH_OK);
+        EVP_PKEY_free(good);
+    }
+    EVP_PKEY_free(other);
+    free(priv);
+    free(pub);
+}
+
 Test(chef_auth, small_key_is_bad_signature)
 {
     char *priv = NULL, *pub = NULL, err[256];
