@@ -291,7 +291,8 @@ static int fetch_org(struct sse_stream *s, char **tmp, size_t *tmp_cap, int *sen
         snprintf(id, sizeof id, "org-%lld", seq);
         rc = frame_stored(s, tmp, tmp_cap, PQgetvalue(r, i, 1), id, PQgetvalue(r, i, 2),
                           (size_t)PQgetlength(r, i, 2));
-        s->after = seq;
+        if (rc == 0)
+            s->after = seq;
     }
     PQclear(r);
     *sent = n;

@@ -161,7 +161,10 @@ static const struct {
 /* The connection (and its backend) the statements are prepared on: a
  * flush of 30 updates spent as long parsing and planning them as running
  * them. Forgotten after any failed flush, so a new connection, even at the
- * same address, gets them again. */
+ * same address, gets them again. They are still planned for every run
+ * (plan_cache_mode): a generic plan made while job_nodes was small (a new
+ * server, no statistics yet) joined it by a sequential scan, 5x slower
+ * than the index once it held 10 jobs. */
 static const PGconn *g_prepared_conn;
 static int g_prepared_pid;
 
@@ -173,7 +176,8 @@ static int prepare_flush(struct db *db)
     if (c == g_prepared_conn && PQbackendPID(c) == g_prepared_pid)
         return 0;
     g_prepared_conn = NULL;
-    if (db_command(db, "deallocate", "DEALLOCATE ALL", 0, NULL))
+    if (db_command(db, "deallocate", "DEALLOCATE ALL", 0, NULL) ||
+        db_command(db, "plan cache mode", "SET plan_cache_mode = force_custom_plan", 0, NULL))
         return -1;
     for (int i = 0; i < ST_COUNT; i++) {
         PGresult *r = PQprepare(c, STMTS[i].name, STMTS[i].sql, STMTS[i].nparams, NULL);
