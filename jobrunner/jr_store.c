@@ -148,59 +148,24 @@ static const char *const ORG_EVENTS_SQL =
 
 enum { ST_JOBS, ST_NODES, ST_OUTPUTS, ST_EVENTS, ST_ORG_EVENTS, ST_COUNT };
 static const struct {
-    const char *name, *what, *sql;
+    const char *what, *sql;
     int nparams;
 } STMTS[ST_COUNT] = {
-    [ST_JOBS] = { "jr_jobs", "job updates", JOBS_SQL, 3 },
-    [ST_NODES] = { "jr_nodes", "job node updates", NODES_SQL, 4 },
-    [ST_OUTPUTS] = { "jr_outputs", "job outputs", OUTPUTS_SQL, 1 },
-    [ST_EVENTS] = { "jr_events", "job events", EVENTS_SQL, 3 },
-    [ST_ORG_EVENTS] = { "jr_org_events", "org events", ORG_EVENTS_SQL, 4 },
+    [ST_JOBS] = { "job updates", JOBS_SQL, 3 },
+    [ST_NODES] = { "job node updates", NODES_SQL, 4 },
+    [ST_OUTPUTS] = { "job outputs", OUTPUTS_SQL, 1 },
+    [ST_EVENTS] = { "job events", EVENTS_SQL, 3 },
+    [ST_ORG_EVENTS] = { "org events", ORG_EVENTS_SQL, 4 },
 };
 
-/* The connection (and its backend) the statements are prepared on: a
- * flush of 30 updates spent as long parsing and planning them as running
- * them. Forgotten after any failed flush, so a new connection, even at the
- * same address, gets them again. They are still planned for every run
- * (plan_cache_mode): a generic plan made while job_nodes was small (a new
+/* Unnamed statements, planned at every run with the batch's values: a
+ * prepared statement's generic plan made while job_nodes was small (a new
  * server, no statistics yet) joined it by a sequential scan, 5x slower
- * than the index once it held 10 jobs. */
-static const PGconn *g_prepared_conn;
-static int g_prepared_pid;
-
-static int prepare_flush(struct db *db)
-{
-    PGconn *c = db_get(db);
-    if (!c)
-        return -1;
-    if (c == g_prepared_conn && PQbackendPID(c) == g_prepared_pid)
-        return 0;
-    g_prepared_conn = NULL;
-    if (db_command(db, "deallocate", "DEALLOCATE ALL", 0, NULL) ||
-        db_command(db, "plan cache mode", "SET plan_cache_mode = force_custom_plan", 0, NULL))
-        return -1;
-    for (int i = 0; i < ST_COUNT; i++) {
-        PGresult *r = PQprepare(c, STMTS[i].name, STMTS[i].sql, STMTS[i].nparams, NULL);
-        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok)
-            LOG_ERROR("db: prepare %s failed: %s", STMTS[i].what,
-                      r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-        PQclear(r);
-        if (!ok)
-            return -1;
-    }
-    g_prepared_conn = c;
-    g_prepared_pid = PQbackendPID(c);
-    return 0;
-}
-
+ * than the index once it held 10 jobs; and forcing custom plans for the
+ * session re-planned every foreign key check of the job's first insert. */
 static int run(struct db *db, int st, const char *const *params)
 {
-    PGresult *r = db_exec_prepared(db, STMTS[st].what, STMTS[st].name, STMTS[st].nparams, params);
-    if (!r)
-        return -1;
-    PQclear(r);
-    return 0;
+    return db_command(db, STMTS[st].what, STMTS[st].sql, STMTS[st].nparams, params);
 }
 
 static int write_events(struct db *db, const struct batch *b)
@@ -235,7 +200,7 @@ int store_flush(struct db *db, struct batch *b)
         LOG_ERROR("flush: out of memory");
         goto out;
     }
-    if (prepare_flush(db) || db_command(db, "begin", "BEGIN", 0, NULL))
+    if (db_command(db, "begin", "BEGIN", 0, NULL))
         goto out;
     const char *pj[3] = { ji, js, ja };
     const char *pn[4] = { nj, nn, ns, na };
@@ -250,8 +215,6 @@ int store_flush(struct db *db, struct batch *b)
               b->nnodes, nev, nout);
     rc = 0;
 out:
-    if (rc)
-        g_prepared_conn = NULL;
     free(outs);
     free(ji);
     free(js);
