@@ -513,14 +513,14 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
     size_t n = b->nevents;
     struct ev_row *rows = calloc(n + 1, sizeof *rows);
     struct ev_row **order = calloc(n + 1, sizeof *order);
-    size_t *job_off = calloc(n + 1, sizeof *job_off), *org_off = calloc(n + 1, sizeof *org_off);
+    size_t *org_off = calloc(n + 1, sizeof *org_off);
     size_t *name_off = calloc(n + 1, sizeof *name_off);
     int64_t *counts = calloc(n + 1, sizeof *counts), *pos = calloc(n + 1, sizeof *pos);
     const char **tmp = calloc(n + 1, sizeof *tmp);
     const char **ids = calloc(n + 1, sizeof *ids), **org_ids = calloc(n + 1, sizeof *org_ids);
     struct textbuf lines = { 0 }, bodies = { 0 }, names = { 0 }, data = { 0 };
     int rc = -1;
-    if (!rows || !order || !job_off || !org_off || !name_off || !counts || !pos || !tmp || !ids ||
+    if (!rows || !order || !org_off || !name_off || !counts || !pos || !tmp || !ids ||
         !org_ids)
         goto out;
     size_t m = 0;
@@ -545,8 +545,7 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
         bool first = i == 0 || strcmp(order[i - 1]->job_id, order[i]->job_id);
         if (first) {
             if (i)
-                textbuf_put(&bodies, "", 1); /* ends the previous body */
-            job_off[p->njobs] = bodies.len;
+                textbuf_put(&bodies, BATCH_BODY_SEP, 1);
             ids[p->njobs] = order[i]->job_id;
             p->njobs++;
         } else {
@@ -555,7 +554,6 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
         order[i]->pos = (size_t)++counts[p->njobs - 1];
         textbuf_put(&bodies, lines.p + order[i]->off, order[i]->len);
     }
-    textbuf_put(&bodies, "", 1);
     /* The org feed's events, in batch order (rows are). */
     for (size_t i = 0; i < m; i++) {
         const struct ev_row *r = &rows[i];
@@ -580,7 +578,8 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
         goto out;
     p->job_ids = pg_array_literal(ids, p->njobs);
     p->counts = int_array(counts, p->njobs);
-    p->bodies = literal_at(&bodies, job_off, p->njobs, tmp);
+    p->bodies = bodies.p ? bodies.p : strdup("");
+    bodies.p = NULL; /* now p's */
     p->org_job_ids = pg_array_literal(org_ids, p->norg);
     p->org_pos = int_array(pos, p->norg);
     p->org_names = literal_at(&names, name_off, p->norg, tmp);
@@ -593,7 +592,6 @@ out:
         batch_event_params_free(p);
     free(rows);
     free(order);
-    free(job_off);
     free(org_off);
     free(name_off);
     free(counts);

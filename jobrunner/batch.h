@@ -101,10 +101,16 @@ char *batch_events_array(const struct batch *b);
 int batch_event_line(const char *ev, size_t len, char job_id[JOB_ID_LEN + 1],
                      struct textbuf *line, size_t *name_len);
 
+/* Separates the jobs' bodies in batch_event_params: a control character,
+ * which no line holds (JSON escapes them in strings, names are [a-z_]), so
+ * the text needs no quoting and postgres splits it with string_to_array. */
+#define BATCH_BODY_SEP "\x1e"
+
 /* The batch's events as the parameters of jr_store.c's events statement
- * (malloc'd PostgreSQL array literals):
- * - per job with events here, one element each: job_ids, counts (how many
- *   events) and bodies (the events' lines, batch order, joined by '\n');
+ * (malloc'd PostgreSQL array literals, but bodies):
+ * - per job with events here: job_ids, counts (how many events) and, in
+ *   bodies, the job's lines in batch order joined by '\n', the jobs'
+ *   bodies joined by BATCH_BODY_SEP;
  * - per org-feed event (start, job_complete), in batch order: org_job_ids,
  *   org_pos (its place among its job's events here, from 1), org_names
  *   and org_data (its data plus "job":JOB_ID).

@@ -115,14 +115,15 @@ static const char *const OUTPUTS_SQL =
     "coalesce((SELECT x.last_seq FROM job_event_batches x WHERE x.job_id = " job     \
     " ORDER BY x.last_seq DESC LIMIT 1), 0)"
 
-/* The batch's events (batch_event_params): one job_event_batches row per
- * job, numbered on from the job's last event. Events of a job that is not
+/* The batch's events (batch_event_params; chr(30) = BATCH_BODY_SEP): one
+ * job_event_batches row per job, numbered on from the job's last event. Events of a job that is not
  * there (purged) are dropped: a foreign key error would fail the batch for
  * good. */
 static const char *const EVENTS_SQL =
     "INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)"
     " SELECT u.job_id, l.last + 1, l.last + u.n, u.events"
-    " FROM unnest($1::bpchar[], $2::integer[], $3::text[]) AS u(job_id, n, events)"
+    " FROM unnest($1::bpchar[], $2::integer[], string_to_array($3, chr(30)))"
+    "   AS u(job_id, n, events)"
     " CROSS JOIN LATERAL (SELECT " LAST_SEQ("u.job_id") " AS last) l"
     " WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = u.job_id)";
 
@@ -200,8 +201,15 @@ int store_flush(struct db *db, struct batch *b)
         LOG_ERROR("flush: out of memory");
         goto out;
     }
-    if (db_command(db, "begin", "BEGIN", 0, NULL))
+    /* Every flush statement finds its rows by key. On a small job_nodes
+     * (a new server: ~10 jobs) the planner preferred hashing the batch and
+     * scanning the whole table, which cost more per flush with every job
+     * (11 ms at 13 jobs, against 0.3 ms for 100 index lookups). */
+    if (db_command(db, "begin", "BEGIN", 0, NULL) ||
+        db_command(db, "flush plans", "SET LOCAL enable_seqscan = off", 0, NULL)) {
+        rollback(db);
         goto out;
+    }
     const char *pj[3] = { ji, js, ja };
     const char *pn[4] = { nj, nn, ns, na };
     const char *po[1] = { outs };
