@@ -61,7 +61,8 @@ void h_job_feed(struct api_request *req, struct api_reply *reply)
     PGresult *r;
     enum api_db_status st = api_db_exec(
         "job feed",
-        "SELECT status, coalesce((SELECT max(last_seq) FROM job_event_batches WHERE job_id = $1), 0) "
+        "SELECT status, "
+        "coalesce((SELECT max(last_seq) FROM job_event_batches WHERE job_id = $1), 0) "
         "FROM jobs WHERE id = $1 AND org_id = $2::bigint",
         2, p, &r);
     if (st != API_DB_OK) {

@@ -259,8 +259,8 @@ static int fetch_job(struct sse_stream *s, char **tmp, size_t *tmp_cap, int *sen
     PGresult *r;
     if (api_db_exec("sse job events",
                     "SELECT first_seq, events FROM job_event_batches WHERE job_id = $1 "
-                    "AND last_seq > $2::bigint AND first_seq <= $2::bigint + " STR(SSE_FETCH_BATCH) " "
-                    "ORDER BY last_seq",
+                    "AND last_seq > $2::bigint "
+                    "AND first_seq <= $2::bigint + " STR(SSE_FETCH_BATCH) " ORDER BY last_seq",
                     2, p, &r) != API_DB_OK)
         return -1;
     int room = SSE_FETCH_BATCH, rc = 0;

@@ -116,9 +116,9 @@ static const char *const OUTPUTS_SQL =
     " ORDER BY x.last_seq DESC LIMIT 1), 0)"
 
 /* The batch's events (batch_event_params; chr(30) = BATCH_BODY_SEP): one
- * job_event_batches row per job, numbered on from the job's last event. Events of a job that is not
- * there (purged) are dropped: a foreign key error would fail the batch for
- * good. */
+ * job_event_batches row per job, numbered on from the job's last event.
+ * Events of a job that is not there (purged) are dropped: a foreign key
+ * error would fail the batch for good. */
 static const char *const EVENTS_SQL =
     "INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)"
     " SELECT u.job_id, l.last + 1, l.last + u.n, u.events"
