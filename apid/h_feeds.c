@@ -61,7 +61,8 @@ void h_job_feed(struct api_request *req, struct api_reply *reply)
     PGresult *r;
     enum api_db_status st = api_db_exec(
         "job feed",
-        "SELECT status, coalesce((SELECT max(seq) FROM job_events WHERE job_id = $1), 0) "
+        "SELECT status, "
+        "coalesce((SELECT max(last_seq) FROM job_event_batches WHERE job_id = $1), 0) "
         "FROM jobs WHERE id = $1 AND org_id = $2::bigint",
         2, p, &r);
     if (st != API_DB_OK) {
@@ -121,8 +122,7 @@ void h_org_feed(struct api_request *req, struct api_reply *reply)
     enum api_db_status st = api_db_exec(
         "org feed",
         "SELECT coalesce((SELECT last_seq FROM org_event_counters WHERE org_id = $1::bigint), 0), "
-        "coalesce((SELECT min(org_seq) FROM job_events WHERE org_id = $1::bigint "
-        "AND org_seq IS NOT NULL), 0)",
+        "coalesce((SELECT min(org_seq) FROM org_events WHERE org_id = $1::bigint), 0)",
         1, p, &r);
     if (st != API_DB_OK) {
         auth_reply_db_error(reply, st);

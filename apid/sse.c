@@ -14,7 +14,11 @@
 #include "apid/dbconn.h"
 #include "shared/bus.h"
 #include "shared/log.h"
+#include "shared/textbuf.h"
 #include "shared/timefmt.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* ---- pure helpers ---- */
 
@@ -178,61 +182,145 @@ static bool job_state_terminal(const char *st)
     return strcmp(st, "new") && strcmp(st, "voting") && strcmp(st, "running");
 }
 
-/* Reads the events after s->after into s->buf. -1 on a database error. */
-static int fetch(struct sse_stream *s)
+size_t sse_json_compact(char *s, size_t n)
+{
+    size_t w = 0;
+    bool in_str = false, esc = false;
+    for (size_t r = 0; r < n; r++) {
+        char c = s[r];
+        if (in_str) {
+            if (esc)
+                esc = false;
+            else if (c == '\\')
+                esc = true;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            continue;
+        } else if (c == '"') {
+            in_str = true;
+        }
+        s[w++] = c;
+    }
+    return w;
+}
+
+/* Appends one event frame whose data is n bytes of stored JSON text, sent
+ * compact (the rows migration 051 converted hold jsonb's text). */
+static int frame_stored(struct sse_stream *s, char **tmp, size_t *tmp_cap, const char *name,
+                        const char *id, const char *data, size_t n)
+{
+    if (text_grow(tmp, tmp_cap, 0, n))
+        return -1;
+    memcpy(*tmp, data, n);
+    (*tmp)[sse_json_compact(*tmp, n)] = '\0';
+    return sse_frame(&s->buf, &s->len, &s->cap, name, id, *tmp);
+}
+
+/* Frames the events of one job_event_batches row (first seq `first`, lines
+ * "NAME DATA") that follow s->after, at most *room of them. */
+static int frame_job_row(struct sse_stream *s, long long first, const char *text, char **tmp,
+                         size_t *tmp_cap, int *room, bool *complete)
+{
+    long long seq = first;
+    for (const char *p = text; *p && *room > 0; seq++) {
+        size_t n = strcspn(p, "\n");
+        const char *next = p[n] ? p + n + 1 : p + n;
+        if (seq > s->after) {
+            size_t name_len = strcspn(p, " ");
+            char name[72], id[48];
+            if (name_len >= n || name_len >= sizeof name) {
+                LOG_WARN("sse: job %s: event %lld is unreadable; skipped", s->job_id, seq);
+            } else {
+                memcpy(name, p, name_len);
+                name[name_len] = '\0';
+                snprintf(id, sizeof id, "job-%lld", seq);
+                if (frame_stored(s, tmp, tmp_cap, name, id, p + name_len + 1, n - name_len - 1))
+                    return -1;
+                if (!strcmp(name, "job_complete"))
+                    *complete = true;
+            }
+            s->after = seq;
+            (*room)--;
+        }
+        p = next;
+    }
+    return 0;
+}
+
+/* Reads the job's events after s->after into s->buf: the batch rows that
+ * hold the next SSE_FETCH_BATCH events. *sent: how many. */
+static int fetch_job(struct sse_stream *s, char **tmp, size_t *tmp_cap, int *sent,
+                     bool *complete)
 {
     char after[32];
     snprintf(after, sizeof after, "%lld", s->after);
+    const char *p[2] = { s->job_id, after };
     PGresult *r;
-    enum api_db_status st;
-    if (s->kind == SSE_JOB) {
-        const char *p[2] = { s->job_id, after };
-        st = api_db_exec("sse job events",
-                         "SELECT seq, name, data::text FROM job_events WHERE job_id = $1 "
-                         "AND seq > $2::bigint ORDER BY seq LIMIT " "500",
-                         2, p, &r);
-    } else {
-        const char *p[2] = { s->org_id, after };
-        st = api_db_exec("sse org events",
-                         "SELECT org_seq, name, (data || jsonb_build_object('job', job_id))::text "
-                         "FROM job_events WHERE org_id = $1::bigint AND org_seq > $2::bigint "
-                         "ORDER BY org_seq LIMIT " "500",
-                         2, p, &r);
-    }
-    if (st != API_DB_OK)
+    if (api_db_exec("sse job events",
+                    "SELECT first_seq, events FROM job_event_batches WHERE job_id = $1 "
+                    "AND last_seq > $2::bigint "
+                    "AND first_seq <= $2::bigint + " STR(SSE_FETCH_BATCH) " ORDER BY last_seq",
+                    2, p, &r) != API_DB_OK)
         return -1;
-    int n = PQntuples(r);
-    bool complete = false;
-    for (int i = 0; i < n; i++) {
+    int room = SSE_FETCH_BATCH, rc = 0;
+    for (int i = 0; i < PQntuples(r) && room > 0 && rc == 0; i++)
+        rc = frame_job_row(s, strtoll(PQgetvalue(r, i, 0), NULL, 10), PQgetvalue(r, i, 1), tmp,
+                           tmp_cap, &room, complete);
+    PQclear(r);
+    *sent = SSE_FETCH_BATCH - room;
+    return rc;
+}
+
+/* Reads the org's feed events after s->after into s->buf. */
+static int fetch_org(struct sse_stream *s, char **tmp, size_t *tmp_cap, int *sent)
+{
+    char after[32];
+    snprintf(after, sizeof after, "%lld", s->after);
+    const char *p[2] = { s->org_id, after };
+    PGresult *r;
+    if (api_db_exec("sse org events",
+                    "SELECT org_seq, name, data FROM org_events WHERE org_id = $1::bigint "
+                    "AND org_seq > $2::bigint ORDER BY org_seq LIMIT " STR(SSE_FETCH_BATCH),
+                    2, p, &r) != API_DB_OK)
+        return -1;
+    int n = PQntuples(r), rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
         long long seq = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-        const char *name = PQgetvalue(r, i, 1);
         char id[48];
-        snprintf(id, sizeof id, "%s-%lld", s->kind == SSE_JOB ? "job" : "org", seq);
-        /* jsonb's text has blanks after ':' and ','; send compact JSON. */
-        json_t *data = json_loads(PQgetvalue(r, i, 2), 0, NULL);
-        char *compact = data ? json_dumps(data, JSON_COMPACT) : NULL;
-        json_decref(data);
-        int bad = sse_frame(&s->buf, &s->len, &s->cap, name, id,
-                            compact ? compact : PQgetvalue(r, i, 2));
-        free(compact);
-        if (bad) {
-            PQclear(r);
-            return -1;
-        }
-        s->after = seq;
-        if (s->kind == SSE_JOB && !strcmp(name, "job_complete"))
-            complete = true;
+        snprintf(id, sizeof id, "org-%lld", seq);
+        rc = frame_stored(s, tmp, tmp_cap, PQgetvalue(r, i, 1), id, PQgetvalue(r, i, 2),
+                          (size_t)PQgetlength(r, i, 2));
+        if (rc == 0)
+            s->after = seq;
     }
     PQclear(r);
-    if (n >= SSE_FETCH_BATCH) {
+    *sent = n;
+    return rc;
+}
+
+/* Reads the events after s->after into s->buf. -1 on a database error. */
+static int fetch(struct sse_stream *s)
+{
+    char *tmp = NULL;
+    size_t tmp_cap = 0;
+    int sent = 0;
+    bool complete = false;
+    int rc = s->kind == SSE_JOB ? fetch_job(s, &tmp, &tmp_cap, &sent, &complete)
+                                : fetch_org(s, &tmp, &tmp_cap, &sent);
+    free(tmp);
+    if (rc)
+        return -1;
+    if (sent >= SSE_FETCH_BATCH) {
         pthread_mutex_lock(&g_mu);
         s->dirty = true; /* more to read */
         pthread_mutex_unlock(&g_mu);
-    } else if (s->kind == SSE_JOB && !complete && n == 0) {
+    } else if (s->kind == SSE_JOB && !complete && sent == 0) {
         /* A job that ended without a job_complete event (or vanished):
          * its status and last events are written in one transaction, so
          * nothing more will come. */
         const char *p[1] = { s->job_id };
+        PGresult *r;
         if (api_db_exec("sse job status", "SELECT status FROM jobs WHERE id = $1", 1, p, &r) !=
             API_DB_OK)
             return -1;

@@ -1,9 +1,11 @@
 /* Server-Sent Events for the job feeds (GET job_status_feed[/ID]).
  *
- * Events are durable in job_events (written by jobrunner with the
- * transitions): a stream remembers the last id it sent and reads what
- * follows from the database, so a reader that resumes with Last-Event-ID
- * misses nothing and sees every event once, in order.
+ * Events are durable (written by jobrunner with the transitions; the job
+ * feed reads job_event_batches, one row per job and batch, the org feed
+ * org_events, migration 051): a stream remembers the last id it sent and
+ * reads what follows from the database, so a reader that resumes with
+ * Last-Event-ID misses nothing and sees every event once, in order, at
+ * most SSE_FETCH_BATCH events per read.
  *
  * No thread is held by a waiting reader: the response is a libmicrohttpd
  * callback response; when it has nothing to send the callback suspends the
@@ -45,6 +47,10 @@ int sse_parse_last_id(const char *value, const char *prefix, long long *n);
  * data: lines, as SSE requires. 0 or -1 (out of memory). */
 int sse_frame(char **buf, size_t *len, size_t *cap, const char *event, const char *id,
               const char *data);
+
+/* Removes the JSON whitespace outside strings from s[0..n) in place (the
+ * stored data is sent compact); returns the new length. */
+size_t sse_json_compact(char *s, size_t n);
 
 /* ---- streams ---- */
 

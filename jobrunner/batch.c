@@ -1,4 +1,5 @@
 #include "jobrunner/batch.h"
+#include "shared/flatjson.h"
 #include "shared/textbuf.h"
 
 #include <inttypes.h>
@@ -337,4 +338,270 @@ int batch_node_params(const struct batch *b, char **job_ids, char **nodes, char 
     *statuses = out[2];
     *at_us = out[3];
     return 0;
+}
+
+/* ---- events as stored ---- */
+
+static bool event_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* The members a stored event leaves out: the bus envelope. */
+static bool envelope_key(const char *k, size_t n)
+{
+    return (n == 4 && !memcmp(k, "type", 4)) || (n == 3 && !memcmp(k, "org", 3)) ||
+           (n == 6 && !memcmp(k, "job_id", 6)) || (n == 5 && !memcmp(k, "event", 5));
+}
+
+static bool take_job_id(const char *s, size_t n, char job_id[JOB_ID_LEN + 1])
+{
+    if (!s || n != JOB_ID_LEN)
+        return false;
+    memcpy(job_id, s, JOB_ID_LEN);
+    job_id[JOB_ID_LEN] = '\0';
+    return job_id_valid(job_id);
+}
+
+/* The common case, without a parse tree: flatjson's strings need no
+ * escaping, so the members are written back exactly. */
+static int flat_line(const struct flatjson *f, char job_id[JOB_ID_LEN + 1], struct textbuf *line,
+                     size_t *name_len)
+{
+    const struct flatjson_member *id = flatjson_get(f, "job_id");
+    const struct flatjson_member *ev = flatjson_get(f, "event");
+    if (!id || id->type != FLATJSON_STRING || !take_job_id(id->str, id->str_len, job_id) || !ev ||
+        ev->type != FLATJSON_STRING || !event_name_ok(ev->str, ev->str_len))
+        return -1;
+    textbuf_put(line, ev->str, ev->str_len);
+    textbuf_put(line, " {", 2);
+    bool first = true;
+    for (size_t i = 0; i < f->count; i++) {
+        const struct flatjson_member *m = &f->members[i];
+        if (envelope_key(m->key, m->key_len))
+            continue;
+        textbuf_put(line, first ? "\"" : ",\"", first ? 1 : 2);
+        first = false;
+        textbuf_put(line, m->key, m->key_len);
+        textbuf_put(line, "\":", 2);
+        switch (m->type) {
+        case FLATJSON_STRING:
+            textbuf_put(line, "\"", 1);
+            textbuf_put(line, m->str, m->str_len);
+            textbuf_put(line, "\"", 1);
+            break;
+        case FLATJSON_INT:
+            textbuf_put_i64(line, (long long)m->num);
+            break;
+        case FLATJSON_NULL:
+            textbuf_puts(line, "null");
+            break;
+        case FLATJSON_TRUE:
+            textbuf_puts(line, "true");
+            break;
+        case FLATJSON_FALSE:
+            textbuf_puts(line, "false");
+            break;
+        }
+    }
+    textbuf_put(line, "}", 1);
+    *name_len = ev->str_len;
+    return 0;
+}
+
+/* Anything else (the start event's options, escaped strings): jansson,
+ * which keeps the members' order. */
+static int full_line(const char *ev, size_t len, char job_id[JOB_ID_LEN + 1],
+                     struct textbuf *line, size_t *name_len)
+{
+    json_t *o = json_loadb(ev, len, 0, NULL);
+    const char *id = json_string_value(json_object_get(o, "job_id"));
+    const char *name = json_string_value(json_object_get(o, "event"));
+    int rc = -1;
+    if (!json_is_object(o) || !id || !take_job_id(id, strlen(id), job_id) || !name ||
+        !event_name_ok(name, strlen(name)))
+        goto out;
+    size_t n = strlen(name);
+    textbuf_put(line, name, n);
+    textbuf_put(line, " ", 1);
+    /* name points into o: written before the members go */
+    (void)json_object_del(o, "type");
+    (void)json_object_del(o, "org");
+    (void)json_object_del(o, "job_id");
+    (void)json_object_del(o, "event");
+    char *data = json_dumps(o, JSON_COMPACT);
+    if (!data) {
+        line->oom = true;
+        goto out;
+    }
+    textbuf_puts(line, data);
+    free(data);
+    *name_len = n;
+    rc = 0;
+out:
+    json_decref(o);
+    return rc;
+}
+
+int batch_event_line(const char *ev, size_t len, char job_id[JOB_ID_LEN + 1],
+                     struct textbuf *line, size_t *name_len)
+{
+    size_t start = line->len;
+    struct flatjson f;
+    int rc = flatjson_scan(&f, ev, len) == 0 ? flat_line(&f, job_id, line, name_len)
+                                             : full_line(ev, len, job_id, line, name_len);
+    if (rc || line->oom) {
+        bool oom = line->oom;
+        textbuf_truncate(line, start);
+        line->oom = oom;
+        return -1;
+    }
+    return 0;
+}
+
+struct ev_row {
+    char job_id[JOB_ID_LEN + 1];
+    size_t idx;              /* batch order */
+    size_t off, len;         /* its line, in the lines buffer */
+    size_t name_len;
+    size_t pos;              /* among its job's events here, from 1 */
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+    const struct ev_row *x = *(const struct ev_row *const *)a;
+    const struct ev_row *y = *(const struct ev_row *const *)b;
+    int c = strcmp(x->job_id, y->job_id);
+    if (c)
+        return c;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static bool org_event(const char *name, size_t n)
+{
+    return (n == 5 && !memcmp(name, "start", 5)) || (n == 12 && !memcmp(name, "job_complete", 12));
+}
+
+void batch_event_params_free(struct batch_event_params *p)
+{
+    free(p->job_ids);
+    free(p->counts);
+    free(p->bodies);
+    free(p->org_job_ids);
+    free(p->org_pos);
+    free(p->org_names);
+    free(p->org_data);
+    memset(p, 0, sizeof *p);
+}
+
+/* Pointers to the n NUL-separated strings from buf (t->p) at offsets off. */
+static char *literal_at(const struct textbuf *t, const size_t *off, size_t n, const char **tmp)
+{
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = t->p + off[i];
+    return pg_array_literal(tmp, n);
+}
+
+int batch_event_params(const struct batch *b, struct batch_event_params *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t n = b->nevents;
+    struct ev_row *rows = calloc(n + 1, sizeof *rows);
+    struct ev_row **order = calloc(n + 1, sizeof *order);
+    size_t *org_off = calloc(n + 1, sizeof *org_off);
+    size_t *name_off = calloc(n + 1, sizeof *name_off);
+    int64_t *counts = calloc(n + 1, sizeof *counts), *pos = calloc(n + 1, sizeof *pos);
+    const char **tmp = calloc(n + 1, sizeof *tmp);
+    const char **ids = calloc(n + 1, sizeof *ids), **org_ids = calloc(n + 1, sizeof *org_ids);
+    struct textbuf lines = { 0 }, bodies = { 0 }, names = { 0 }, data = { 0 };
+    int rc = -1;
+    if (!rows || !order || !org_off || !name_off || !counts || !pos || !tmp || !ids ||
+        !org_ids)
+        goto out;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct ev_row *r = &rows[m];
+        r->idx = i;
+        r->off = lines.len;
+        if (batch_event_line(b->event_text.p + b->ev_off[i], b->ev_len[i], r->job_id, &lines,
+                             &r->name_len)) {
+            if (lines.oom)
+                goto out;
+            p->skipped++;
+            continue;
+        }
+        r->len = lines.len - r->off;
+        order[m] = r;
+        m++;
+    }
+    /* One body per job: its lines in batch order. */
+    qsort(order, m, sizeof *order, cmp_row);
+    for (size_t i = 0; i < m; i++) {
+        bool first = i == 0 || strcmp(order[i - 1]->job_id, order[i]->job_id);
+        if (first) {
+            if (i)
+                textbuf_put(&bodies, BATCH_BODY_SEP, 1);
+            ids[p->njobs] = order[i]->job_id;
+            p->njobs++;
+        } else {
+            textbuf_put(&bodies, "\n", 1);
+        }
+        order[i]->pos = (size_t)++counts[p->njobs - 1];
+        textbuf_put(&bodies, lines.p + order[i]->off, order[i]->len);
+    }
+    /* The org feed's events, in batch order (rows are). */
+    for (size_t i = 0; i < m; i++) {
+        const struct ev_row *r = &rows[i];
+        const char *line = lines.p + r->off;
+        if (!org_event(line, r->name_len))
+            continue;
+        org_ids[p->norg] = r->job_id;
+        pos[p->norg] = (int64_t)r->pos;
+        name_off[p->norg] = names.len;
+        textbuf_put(&names, line, r->name_len);
+        textbuf_put(&names, "", 1);
+        const char *d = line + r->name_len + 1;
+        size_t dn = r->len - r->name_len - 1; /* "{...}" */
+        org_off[p->norg] = data.len;
+        textbuf_put(&data, d, dn - 1);
+        textbuf_puts(&data, dn > 2 ? ",\"job\":\"" : "\"job\":\"");
+        textbuf_puts(&data, r->job_id);
+        textbuf_put(&data, "\"}", 3); /* with the NUL */
+        p->norg++;
+    }
+    if (lines.oom || bodies.oom || names.oom || data.oom)
+        goto out;
+    p->job_ids = pg_array_literal(ids, p->njobs);
+    p->counts = int_array(counts, p->njobs);
+    p->bodies = bodies.p ? bodies.p : strdup("");
+    bodies.p = NULL; /* now p's */
+    p->org_job_ids = pg_array_literal(org_ids, p->norg);
+    p->org_pos = int_array(pos, p->norg);
+    p->org_names = literal_at(&names, name_off, p->norg, tmp);
+    p->org_data = literal_at(&data, org_off, p->norg, tmp);
+    if (p->job_ids && p->counts && p->bodies && p->org_job_ids && p->org_pos && p->org_names &&
+        p->org_data)
+        rc = 0;
+out:
+    if (rc)
+        batch_event_params_free(p);
+    free(rows);
+    free(order);
+    free(org_off);
+    free(name_off);
+    free(counts);
+    free(pos);
+    free(tmp);
+    free(ids);
+    free(org_ids);
+    textbuf_free(&lines);
+    textbuf_free(&bodies);
+    textbuf_free(&names);
+    textbuf_free(&data);
+    return rc;
 }

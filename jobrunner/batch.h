@@ -46,7 +46,7 @@ struct batch {
     size_t njobs, cap_jobs;
     struct batch_node_upd *nodes;
     size_t nnodes, cap_nodes;
-    /* events, publication order (also stored: job_events): their compact
+    /* events, publication order (also stored, see batch_event_params): their compact
      * JSON objects joined by ',' in event_text, each at ev_off[i], ev_len[i] */
     struct textbuf event_text;
     size_t *ev_off, *ev_len;
@@ -90,5 +90,38 @@ int batch_node_params(const struct batch *b, char **job_ids, char **nodes, char 
                       char **at_us);
 /* The events as one JSON array text (malloc'd), or NULL when out of memory. */
 char *batch_events_array(const struct batch *b);
+
+/* ---- events as stored (job_event_batches and org_events, migration 051) ---- */
+
+/* One stored event: the SSE data of a job_event object (its members
+ * without type, org, job_id and event, as a compact JSON object on one
+ * line) appended to line as "NAME DATA". name_len: the name's length. 0, or
+ * -1 when ev is not a job event (no valid job_id, no event name of
+ * [a-z_], not a JSON object) or out of memory (line->oom). */
+int batch_event_line(const char *ev, size_t len, char job_id[JOB_ID_LEN + 1],
+                     struct textbuf *line, size_t *name_len);
+
+/* Separates the jobs' bodies in batch_event_params: a control character,
+ * which no line holds (JSON escapes them in strings, names are [a-z_]), so
+ * the text needs no quoting and postgres splits it with string_to_array. */
+#define BATCH_BODY_SEP "\x1e"
+
+/* The batch's events as the parameters of jr_store.c's events statement
+ * (malloc'd PostgreSQL array literals, but bodies):
+ * - per job with events here: job_ids, counts (how many events) and, in
+ *   bodies, the job's lines in batch order joined by '\n', the jobs'
+ *   bodies joined by BATCH_BODY_SEP;
+ * - per org-feed event (start, job_complete), in batch order: org_job_ids,
+ *   org_pos (its place among its job's events here, from 1), org_names
+ *   and org_data (its data plus "job":JOB_ID).
+ * An event batch_event_line refuses is left out and counted in skipped. */
+struct batch_event_params {
+    char *job_ids, *counts, *bodies;
+    char *org_job_ids, *org_pos, *org_names, *org_data;
+    size_t njobs, norg, skipped;
+};
+/* 0, or -1 when out of memory (nothing to free then). */
+int batch_event_params(const struct batch *b, struct batch_event_params *p);
+void batch_event_params_free(struct batch_event_params *p);
 
 #endif

@@ -356,6 +356,25 @@ test_n_old_jobs_are_purged() {
         "recent jobs kept"
 }
 
+# The events of a purged job go with it (job_event_batches, org_events);
+# the org's event numbers do not go back.
+test_n2_a_purged_job_takes_its_events() {
+    id=$(start_job '{"command":"ok","nodes":["n1","n2"]}')
+    wait_job "$id" complete 15
+    [ "$(db_psql -c "SELECT count(*) FROM job_event_batches WHERE job_id = '$id'")" -gt 0 ] || fail "no events stored"
+    assert_eq 2 "$(db_psql -c "SELECT count(*) FROM org_events WHERE job_id = '$id'")"
+    counter=$(db_psql -c "SELECT last_seq FROM org_event_counters c JOIN orgs o ON o.id = c.org_id WHERE o.name = '$ORG'")
+    db_psql -c "UPDATE jobs SET created_at = now() - interval '91 days' WHERE id = '$id'" || fail "age"
+    old=$(component_pid jobrunner)
+    pushy_ctl restart jobrunner || fail "restart"
+    wait_for 10 jobrunner_restarted "$old" || fail "jobrunner not back"
+    wait_for 5 job_gone "$id" || fail "the old job is still there"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_event_batches WHERE job_id = '$id'")"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM org_events WHERE job_id = '$id'")"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_events WHERE job_id = '$id'")"
+    assert_eq "$counter" "$(db_psql -c "SELECT last_seq FROM org_event_counters c JOIN orgs o ON o.id = c.org_id WHERE o.name = '$ORG'")"
+}
+
 test_o_a_5000_node_job() {
     # n1 and n2 are real; 4998 names were never seen, so they are unavailable
     { printf '{"command":"ok","quorum":2,"nodes":["n1","n2"'

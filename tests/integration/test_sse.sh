@@ -212,3 +212,65 @@ RB
     # pushy job output (stdout of `sleep` is empty; --channel stderr works)
     "$PUSHY_BIN/pushy" -c "$T/knife.rb" job output "$id" n1 --channel stderr || fail "job output"
 }
+
+# feed_lines PATH LAST_ID: "event id" and the data (keys sorted) of every event
+feed_lines() {
+    feed "$1" 3 -H "Last-Event-ID: $2" |
+        awk '/^event: /{e=$2} /^id: /{i=$2} /^data: /{sub(/^data: /, ""); print e, i; print}' |
+        while IFS= read -r l; do
+            if [[ "$l" == "{"* ]]; then jq -cS . <<< "$l"; else echo "$l"; fi
+        done
+}
+
+# Migration 051 on a database with events: they are put back the way
+# migrations 020/050 left them (one jsonb row each), 051 is forgotten, and
+# pushyd is restarted: the feeds send the same events, ids and data.
+test_i_migration_051_keeps_the_events() {
+    id=$(start_job '{"command":"ok","nodes":["n1","n2"]}')
+    wait_job "$id" complete 15
+    job_before=$(feed_lines "/job_status_feed/$id" job-0)
+    org_before=$(feed_lines /job_status_feed org-0)
+    rows_before=$(db_psql -c "SELECT count(*) FROM job_events")
+    [ "$(grep -c '^job_complete job-' <<< "$job_before")" = 1 ] || fail "feed before: $job_before"
+    pushy_ctl stop jobrunner || fail "stop jobrunner"
+    db_psql -v ON_ERROR_STOP=1 <<'SQL' || fail "back to the old schema"
+BEGIN;
+CREATE TEMP TABLE ev AS SELECT * FROM job_events;
+DROP VIEW job_events;
+DROP TABLE org_events, job_event_batches;
+CREATE TABLE job_events (
+    org_id     bigint NOT NULL,
+    job_id     char(32) NOT NULL,
+    seq        integer NOT NULL CHECK (seq > 0),
+    org_seq    bigint,
+    name       text NOT NULL,
+    data       jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (job_id, seq),
+    CONSTRAINT job_events_job_org_fkey FOREIGN KEY (job_id, org_id)
+        REFERENCES jobs (id, org_id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX job_events_org_seq ON job_events (org_id, org_seq) WHERE org_seq IS NOT NULL;
+INSERT INTO job_events SELECT * FROM ev;
+DELETE FROM schema_migrations WHERE version = 51;
+COMMIT;
+SQL
+    stop_pushy || fail "stop"
+    start_pushy || fail "start"
+    assert_eq 51 "$(db_psql -c "SELECT max(version) FROM schema_migrations")"
+    assert_eq "$rows_before" "$(db_psql -c "SELECT count(*) FROM job_events")" "rows in the view"
+    assert_eq "$job_before" "$(feed_lines "/job_status_feed/$id" job-0)" "job feed"
+    assert_eq "$org_before" "$(feed_lines /job_status_feed org-0)" "org feed"
+    # the data lines are compact, as before
+    out=$(feed "/job_status_feed/$id" 3 -H "Last-Event-ID: job-0")
+    if grep -q '^data: .*": ' <<< "$out"; then fail "blanks in the data: $out"; fi
+    # and the numbering goes on after the converted events
+    for n in $NODES; do wait_for 30 node_ready "$n" || fail "node $n not back"; done
+    id2=$(start_job '{"command":"ok","nodes":["n1"]}')
+    wait_job "$id2" complete 15
+    assert_eq "start job-1" "$(events_of "$(feed "/job_status_feed/$id2" 3 -H 'Last-Event-ID: job-0')" | head -n 1)"
+    org_after=$(events_of "$(feed /job_status_feed 3 -H 'Last-Event-ID: org-0')")
+    n_org=$(wc -l <<< "$org_after")
+    assert_eq "$(seq -f 'org-%g' 1 "$n_org" | tr '\n' ' ')" "$(awk '{print $2}' <<< "$org_after" | tr '\n' ' ')" \
+        "org ids go on without a gap"
+}

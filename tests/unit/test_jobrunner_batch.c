@@ -171,3 +171,134 @@ Test(batch, sql_parameters_of_an_empty_side)
     free(st);
     free(at);
 }
+
+/* ---- events as stored (job_event_batches, org_events) ---- */
+
+#define EV(job, name, rest) \
+    "{\"type\":\"job_event\",\"org\":\"acme\",\"job_id\":\"" job "\",\"event\":\"" name "\"" rest "}"
+#define TS ",\"timestamp\":\"2026-12-07 01:02:03.000004Z\""
+#define TSD "\"timestamp\":\"2026-12-07 01:02:03.000004Z\""
+
+static void check_line(const char *ev, int want_rc, const char *want_job, const char *want_line)
+{
+    struct textbuf line = { 0 };
+    textbuf_puts(&line, "before|");
+    char job[JOB_ID_LEN + 1] = "";
+    size_t name_len = 0;
+    int rc = batch_event_line(ev, strlen(ev), job, &line, &name_len);
+    cr_assert_eq(rc, want_rc, "%s", ev);
+    if (rc == 0) {
+        cr_assert_str_eq(job, want_job);
+        cr_assert_str_eq(line.p + 7, want_line, "%s", ev);
+        cr_assert_eq(name_len, strcspn(want_line, " "));
+    } else {
+        cr_assert_str_eq(line.p, "before|", "a refused event leaves the line as it was");
+    }
+    textbuf_free(&line);
+}
+
+Test(batch, event_line_drops_the_envelope)
+{
+    check_line(EV(J1, "quorum_vote", TS ",\"node\":\"n1\",\"status\":\"success\""), 0, J1,
+               "quorum_vote {" TSD ",\"node\":\"n1\",\"status\":\"success\"}");
+    check_line(EV(J2, "quorum_succeeded", TS), 0, J2, "quorum_succeeded {" TSD "}");
+    /* other scalars, written back as they were */
+    check_line(EV(J1, "start", TS ",\"quorum\":12,\"run_timeout\":-3,\"capture\":true,"
+                               "\"x\":false,\"y\":null"),
+               0, J1,
+               "start {" TSD ",\"quorum\":12,\"run_timeout\":-3,\"capture\":true,\"x\":false,"
+               "\"y\":null}");
+    /* the envelope in another order, and nothing else */
+    check_line("{\"event\":\"rehab\",\"job_id\":\"" J1 "\",\"org\":\"o\",\"type\":\"job_event\"}", 0,
+               J1, "rehab {}");
+}
+
+Test(batch, event_line_of_nested_or_escaped_events)
+{
+    /* jansson's path: members keep their order */
+    check_line(EV(J1, "start", TS ",\"command\":\"ok\",\"env\":{\"A\":\"b\",\"N\":[1,2]},"
+                               "\"dir\":\"/tmp\""),
+               0, J1,
+               "start {" TSD ",\"command\":\"ok\",\"env\":{\"A\":\"b\",\"N\":[1,2]},\"dir\":\"/tmp\"}");
+    check_line(EV(J1, "quorum_vote", TS ",\"node\":\"n1\",\"reason\":\"busy \\\"x\\\"\\nnow\""),
+               0, J1,
+               "quorum_vote {" TSD ",\"node\":\"n1\",\"reason\":\"busy \\\"x\\\"\\nnow\"}");
+    check_line("{ \"job_id\" : \"" J2 "\" , \"event\" : \"run_start\" , \"node\" : \"h\\u00e9\" }",
+               0, J2, "run_start {\"node\":\"h\xc3\xa9\"}");
+}
+
+Test(batch, event_line_refuses_what_is_not_a_job_event)
+{
+    check_line("{\"event\":\"start\"}", -1, NULL, NULL);                       /* no job */
+    check_line(EV("1234", "start", ""), -1, NULL, NULL);                        /* bad job id */
+    check_line(EV("1111111111111111111111111111111X", "start", ""), -1, NULL, NULL);
+    check_line(EV(J1, "Start", ""), -1, NULL, NULL);                            /* name */
+    check_line(EV(J1, "job complete", ""), -1, NULL, NULL);
+    check_line(EV(J1, "", ""), -1, NULL, NULL);
+    check_line("{\"job_id\":\"" J1 "\",\"event\":7}", -1, NULL, NULL);
+    check_line("{\"job_id\":\"" J1 "\",\"event\":\"start\",\"env\":{}", -1, NULL, NULL);
+    check_line("[\"" J1 "\"]", -1, NULL, NULL);
+    check_line("not json", -1, NULL, NULL);
+}
+
+static void add_ev(const char *ev)
+{
+    cr_assert_eq(batch_add_event(&b, ev, strlen(ev), 1), 0);
+}
+
+static void assert_literal(const char *got, const char *const *want, size_t n)
+{
+    char *lit = pg_array_literal(want, n);
+    cr_assert_str_eq(got, lit);
+    free(lit);
+}
+
+Test(batch, event_params_group_the_lines_by_job)
+{
+    add_ev(EV(J2, "start", TS));
+    add_ev(EV(J1, "quorum_vote", ",\"node\":\"a\""));
+    add_ev("{\"a\":1}"); /* not a job event: left out */
+    add_ev(EV(J2, "quorum_vote", ",\"node\":\"b\""));
+    add_ev(EV(J1, "job_complete", ",\"status\":\"complete\""));
+    add_ev(EV(J2, "job_complete", ""));
+    struct batch_event_params p;
+    cr_assert_eq(batch_event_params(&b, &p), 0);
+    cr_assert_eq(p.skipped, 1);
+    cr_assert_eq(p.njobs, 2);
+    const char *ids[] = { J1, J2 };
+    assert_literal(p.job_ids, ids, 2);
+    cr_assert_str_eq(p.counts, "{2,3}");
+    cr_assert_str_eq(p.bodies,
+                     "quorum_vote {\"node\":\"a\"}\njob_complete {\"status\":\"complete\"}"
+                     BATCH_BODY_SEP
+                     "start {" TSD "}\nquorum_vote {\"node\":\"b\"}\njob_complete {}");
+    /* the org feed's events in batch order, with their place in their job's lines */
+    cr_assert_eq(p.norg, 3);
+    const char *org_ids[] = { J2, J1, J2 };
+    assert_literal(p.org_job_ids, org_ids, 3);
+    cr_assert_str_eq(p.org_pos, "{1,2,3}");
+    const char *names[] = { "start", "job_complete", "job_complete" };
+    assert_literal(p.org_names, names, 3);
+    const char *data[] = {
+        "{" TSD ",\"job\":\"" J2 "\"}",
+        "{\"status\":\"complete\",\"job\":\"" J1 "\"}",
+        "{\"job\":\"" J2 "\"}",
+    };
+    assert_literal(p.org_data, data, 3);
+    batch_event_params_free(&p);
+    cr_assert_null(p.bodies);
+}
+
+Test(batch, event_params_of_no_events)
+{
+    batch_add_node(&b, J1, "n1", JOB_NODE_READY, 1, 1);
+    struct batch_event_params p;
+    cr_assert_eq(batch_event_params(&b, &p), 0);
+    cr_assert_eq(p.njobs, 0);
+    cr_assert_eq(p.norg, 0);
+    cr_assert_str_eq(p.job_ids, "{}");
+    cr_assert_str_eq(p.counts, "{}");
+    cr_assert_str_eq(p.bodies, "");
+    cr_assert_str_eq(p.org_data, "{}");
+    batch_event_params_free(&p);
+}

@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,4 +57,25 @@ Test(sse, stream_queues_frames_first)
     cr_assert_eq(sse_stream_push(s, "summary", "job-7", "{}"), 0);
     sse_stream_finish(s);
     sse_stream_free(s);
+}
+
+static void check_compact(const char *in, const char *want)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", in);
+    size_t n = sse_json_compact(buf, strlen(buf));
+    buf[n] = '\0';
+    cr_assert_str_eq(buf, want, "%s", in);
+}
+
+/* Stored data is sent compact: what migration 051 moved over is jsonb's text. */
+Test(sse, stored_json_is_sent_compact)
+{
+    check_compact("{\"node\": \"n1\", \"status\": \"success\"}", "{\"node\":\"n1\",\"status\":\"success\"}");
+    check_compact("{\"node\":\"n1\"}", "{\"node\":\"n1\"}");
+    /* blanks, commas and colons inside strings stay; escaped quotes do not end a string */
+    check_compact("{\"a, b\": \"x: \\\", y\\\\\", \"n\": [1, 2, {\"q\": null}], \"e\": {}}",
+                  "{\"a, b\":\"x: \\\", y\\\\\",\"n\":[1,2,{\"q\":null}],\"e\":{}}");
+    check_compact(" \t{ }\r\n", "{}");
+    check_compact("", "");
 }
