@@ -148,20 +148,6 @@ int batch_add_event(struct batch *b, const char *event, size_t len, int64_t now_
     return 0;
 }
 
-char *batch_events_array(const struct batch *b)
-{
-    size_t n = b->event_text.len;
-    char *s = malloc(n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '[';
-    if (n)
-        memcpy(s + 1, b->event_text.p, n);
-    s[n + 1] = ']';
-    s[n + 2] = '\0';
-    return s;
-}
-
 int batch_add_output(struct batch *b, json_t *output, int64_t now_ms)
 {
     if (!output)

@@ -88,8 +88,6 @@ void batch_compact(struct batch *b);
 int batch_job_params(const struct batch *b, char **ids, char **statuses, char **at_us);
 int batch_node_params(const struct batch *b, char **job_ids, char **nodes, char **statuses,
                       char **at_us);
-/* The events as one JSON array text (malloc'd), or NULL when out of memory. */
-char *batch_events_array(const struct batch *b);
 
 /* ---- events as stored (job_event_batches and org_events, migration 051) ---- */
 
