@@ -37,9 +37,10 @@ struct api_db_stmt {
 
 /* Runs n (1..API_DB_BATCH_MAX) statements in one round trip and one
  * transaction (libpq pipeline mode, one Sync): a request that needs two
- * reads pays one wake-up of postgres and of the thread instead of two,
- * and they see one snapshot. Prepared and retried like api_db_exec; when
- * a statement cannot be prepared they run one by one instead. On
+ * reads pays one wake-up of postgres and of the thread instead of two
+ * (each statement still takes its own snapshot: READ COMMITTED).
+ * Prepared and retried like api_db_exec; when a statement cannot be
+ * prepared they run one by one instead. On
  * API_DB_OK res[0..n) hold the results (PQclear each); otherwise all are
  * NULL. */
 enum api_db_status api_db_exec_batch(const struct api_db_stmt *b, int n, PGresult **res);

@@ -101,6 +101,7 @@ struct gconn {
     size_t req_len, sent;
     int64_t signed_ms, started_us;
     bool busy;              /* a request is in flight */
+    bool out;               /* out of the run: closed, counted, ignored */
     char head[HTTP_HEAD_MAX];
     size_t head_len;
     long long body_left;    /* -1 until the head is in */
@@ -239,6 +240,21 @@ static void gthread_fail(struct gthread *t, long code)
         t->first_bad_status = code;
 }
 
+/* Starts c's next request, or takes c out of the run (closed, so no late
+ * event can count it twice) when the run is over or the start failed,
+ * which counts as a failure. false when c is out. */
+static bool gconn_next(int ep, struct gthread *t, struct gconn *c)
+{
+    if (bl_now_ms() < g_end_ms) {
+        if (gconn_start(ep, c) == 0)
+            return true;
+        gthread_fail(t, GFAIL_CONNECT);
+    }
+    gconn_close(ep, c);
+    c->out = true;
+    return false;
+}
+
 static void gthread_done(struct gthread *t, struct gconn *c)
 {
     if (c->h.status != 200) {
@@ -307,6 +323,8 @@ static bool gconn_event(int ep, struct gthread *t, struct gconn *c, uint32_t eve
                         char *scratch, size_t cap)
 {
     int r = 0;
+    if (c->out)
+        return true; /* an event fetched before c left the run: already counted */
     if ((events & EPOLLOUT) && c->busy && c->sent < c->req_len) {
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
         if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0 || gconn_send(ep, c) != 0)
@@ -326,7 +344,7 @@ static bool gconn_event(int ep, struct gthread *t, struct gconn *c, uint32_t eve
             gthread_fail(t, r);
         gconn_close(ep, c);
     }
-    return bl_now_ms() < g_end_ms && gconn_start(ep, c) == 0;
+    return gconn_next(ep, t, c);
 }
 
 static void *get_thread(void *arg)
@@ -364,11 +382,11 @@ static void *get_thread(void *arg)
         next_check_us = now + 100000;
         for (long k = 0; k < t->nconn; k++) {
             struct gconn *c = &cs[k];
-            if (!c->busy || now - c->started_us < GET_TIMEOUT_US)
+            if (c->out || !c->busy || now - c->started_us < GET_TIMEOUT_US)
                 continue;
             gthread_fail(t, GFAIL_TIMEOUT);
             gconn_close(ep, c);
-            if (bl_now_ms() >= g_end_ms || gconn_start(ep, c) != 0)
+            if (!gconn_next(ep, t, c))
                 active--;
         }
     }
