@@ -81,3 +81,21 @@ test_node_states_body_is_exact() {
     assert_eq '{"node_name":"web9","status":"up","availability":"available","updated_at":"Wed, 25 Nov 2026 11:20:00 GMT"}' \
         "$(body_of "$out")"
 }
+
+# GET jobs/ID sends its two statements as one pipelined batch: when the
+# database drops every connection (a restart, a failover), the next
+# requests reconnect, prepare again and answer the same body.
+test_job_body_after_the_database_dropped_every_connection() {
+    out=$(api alice GET "/jobs/$JOB")
+    assert_eq 200 "$(status_of "$out")"
+    killed=$(db_psql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                         WHERE datname = current_database() AND pid <> pg_backend_pid()
+                           AND backend_type = 'client backend'")
+    [ "${killed:-0}" -ge 1 ] || fail "no connection to drop"
+    for _ in 1 2 3 4 5 6 7 8; do
+        out=$(api alice GET "/jobs/$JOB")
+        assert_eq 200 "$(status_of "$out")"
+        assert_eq "$HEAD,\"file_specified\":true,$TAIL" "$(body_of "$out")"
+    done
+    grep -q 'connection lost during' "$T/log/apid.log" || fail "apid did not see its connection drop"
+}
