@@ -179,6 +179,8 @@ EVP_PKEY *wire_load_public_key(const char *pem, size_t len);
 
 /* ---- inbound node -> server messages (commandd) ------------------------ */
 
+/* Opening resets every field but the arrays behind header.sig_len and
+ * flat.count (wire.c node_msg_reset: a new field is reset there). */
 struct wire_node_msg {
     struct wire_header header;
     json_t *body;                       /* owned: the whole object (stdout, stderr, client...);
