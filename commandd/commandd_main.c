@@ -224,9 +224,10 @@ static int run(struct commandd *c, struct zap_server *zap)
             handled += inbound_drain(c, ROUTER_BATCH);
         /* node replies, one message per job (at most one per JOBSOCK_BATCH_MS) */
         jobsocks_flush(c->jobs, time_now_ms(), false);
-        /* job traffic (node replies to a job, commands to nodes) is never
-         * paced: each pace is latency on a job's critical path */
-        bool job_traffic = c->st.job_replies != job_replies;
+        /* job traffic (node replies to a job, commands to nodes, a reply
+         * batch waiting for its JOBSOCK_BATCH_MS) is never paced: each pace
+         * is latency on a job's critical path */
+        bool job_traffic = c->st.job_replies != job_replies || jobsocks_next_flush(c->jobs) >= 0;
         if (items[1].revents & ZMQ_POLLIN) {
             drain_bus(c, c->commands, true);
             job_traffic = true;
