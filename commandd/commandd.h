@@ -26,7 +26,7 @@
 
 struct commandd_stats {
     uint64_t received, verified, dropped, throttled;
-    uint64_t heartbeats, hb_forward_failed;
+    uint64_t heartbeats, hb_forward_failed, hb_batches;
     uint64_t job_replies, sent, send_failed, unreachable;
 };
 

@@ -163,12 +163,15 @@ static void log_stats(struct commandd *c, const struct zap_server *zap)
     struct sessions_stats ss;
     sessions_get_stats(c->sessions, &ss);
     LOG_INFO("stats: sessions=%zu rehab=%zu known=%zu received=%llu verified=%llu dropped=%llu "
-             "throttled=%llu heartbeats=%llu hb_not_forwarded=%llu job_replies=%llu sent=%llu "
+             "throttled=%llu heartbeats=%llu hb_batches=%llu hb_not_forwarded=%llu job_replies=%llu "
+             "job_batches=%llu sent=%llu "
              "send_failed=%llu not_connected=%llu zap_admitted=%llu zap_refused=%llu job_sockets=%zu",
              ss.sessions, ss.rehab, ss.nodes, (unsigned long long)c->st.received,
              (unsigned long long)c->st.verified, (unsigned long long)c->st.dropped,
              (unsigned long long)c->st.throttled, (unsigned long long)c->st.heartbeats,
-             (unsigned long long)c->st.hb_forward_failed, (unsigned long long)c->st.job_replies,
+             (unsigned long long)c->st.hb_batches, (unsigned long long)c->st.hb_forward_failed,
+             (unsigned long long)c->st.job_replies,
+             (unsigned long long)jobsocks_batch_count(c->jobs),
              (unsigned long long)c->st.sent, (unsigned long long)c->st.send_failed,
              (unsigned long long)c->st.unreachable, (unsigned long long)atomic_load(&zap->admitted),
              (unsigned long long)atomic_load(&zap->refused), jobsocks_open_count(c->jobs));
@@ -193,6 +196,9 @@ static int run(struct commandd *c, struct zap_server *zap)
             wake = due;
         if (jobsocks_queued(c->jobs) && now + JOBQ_RETRY_MS < wake)
             wake = now + JOBQ_RETRY_MS;
+        int64_t batch_due = jobsocks_next_flush(c->jobs);
+        if (batch_due >= 0 && batch_due < wake)
+            wake = batch_due;
         long timeout = wake > now ? (long)(wake - now) : 0;
         zmq_pollitem_t items[4] = {
             { .socket = c->router, .events = ZMQ_POLLIN },
@@ -216,11 +222,12 @@ static int run(struct commandd *c, struct zap_server *zap)
         uint64_t job_replies = c->st.job_replies;
         if (items[0].revents & ZMQ_POLLIN)
             handled += inbound_drain(c, ROUTER_BATCH);
-        /* this turn's node replies, one message per job */
-        jobsocks_flush(c->jobs);
-        /* job traffic (node replies to a job, commands to nodes) is never
-         * paced: each pace is latency on a job's critical path */
-        bool job_traffic = c->st.job_replies != job_replies;
+        /* node replies, one message per job (at most one per JOBSOCK_BATCH_MS) */
+        jobsocks_flush(c->jobs, time_now_ms(), false);
+        /* job traffic (node replies to a job, commands to nodes, a reply
+         * batch waiting for its JOBSOCK_BATCH_MS) is never paced: each pace
+         * is latency on a job's critical path */
+        bool job_traffic = c->st.job_replies != job_replies || jobsocks_next_flush(c->jobs) >= 0;
         if (items[1].revents & ZMQ_POLLIN) {
             drain_bus(c, c->commands, true);
             job_traffic = true;
@@ -301,6 +308,8 @@ int main(int argc, char **argv)
              cfg.zap_cache_ttl);
     worker_ready();
     rc = run(&c, &zap);
+    jobsocks_flush(c.jobs, time_now_ms(), true);
+    log_stats(&c, &zap);
     LOG_INFO("stopping");
     if (avail_flush(&c.db, c.sessions) < 0)
         LOG_WARN("availability changes of the last moment were not written");

@@ -33,6 +33,7 @@ struct jobsock {
     struct textbuf pend;
     size_t pend_count;
     bool dirty;           /* listed in jobsocks.dirty */
+    int64_t flushed_ms;   /* when the last batch went out (JOBSOCK_BATCH_MS) */
     uint64_t q_dropped;   /* replies in batches the queue's bounds refused since then */
     char job_id[WIRE_JOB_ID_MAX + 1];
 };
@@ -42,6 +43,7 @@ struct jobsocks {
     struct keymap *map;
     size_t n_open;
     size_t n_queued; /* entries with a non-empty overflow queue */
+    uint64_t batches;  /* batches handed to send_msg (sent or queued), for the stats */
     struct jobsock **dirty; /* entries with a pending batch */
     size_t n_dirty, cap_dirty;
 };
@@ -148,6 +150,7 @@ static struct jobsock *entry(struct jobsocks *j, const char *job_id, int64_t now
     if (!e)
         return NULL;
     e->checked_ms = INT64_MIN / 2;
+    e->flushed_ms = INT64_MIN / 2;
     overflow_init(&e->q, 0, 0);
     snprintf(e->job_id, sizeof e->job_id, "%s", job_id);
     if (keymap_put(j->map, job_id, strlen(job_id), e) != 0) {
@@ -264,6 +267,7 @@ static enum jobsock_rc enqueue(struct jobsocks *j, struct jobsock *e, char *text
 static enum jobsock_rc send_msg(struct jobsocks *j, struct jobsock *e, char *text, size_t len,
                                 size_t nreplies)
 {
+    j->batches++;
     /* Order: nothing overtakes what already waits. */
     if (!overflow_empty(&e->q) && (pump_one(j, e), !overflow_empty(&e->q)))
         return enqueue(j, e, text, len, nreplies);
@@ -280,10 +284,11 @@ static enum jobsock_rc send_msg(struct jobsocks *j, struct jobsock *e, char *tex
 }
 
 /* Hands e's pending batch to send_msg. */
-static enum jobsock_rc flush_one(struct jobsocks *j, struct jobsock *e)
+static enum jobsock_rc flush_one(struct jobsocks *j, struct jobsock *e, int64_t now_ms)
 {
     if (e->pend_count == 0)
         return JOBSOCK_SENT;
+    e->flushed_ms = now_ms;
     size_t n = e->pend_count;
     char *text = malloc(e->pend.len);
     e->pend_count = 0;
@@ -304,19 +309,40 @@ static enum jobsock_rc flush_one(struct jobsocks *j, struct jobsock *e)
     return send_msg(j, e, text, len, n);
 }
 
-size_t jobsocks_flush(struct jobsocks *j)
+static bool flush_due(const struct jobsock *e, int64_t now_ms)
 {
-    size_t sent = 0;
+    return now_ms - e->flushed_ms >= JOBSOCK_BATCH_MS;
+}
+
+size_t jobsocks_flush(struct jobsocks *j, int64_t now_ms, bool all)
+{
+    size_t sent = 0, kept = 0;
     for (size_t i = 0; i < j->n_dirty; i++) {
         struct jobsock *e = j->dirty[i];
+        if (e->pend_count && !all && !flush_due(e, now_ms)) {
+            j->dirty[kept++] = e; /* its turn comes at jobsocks_next_flush */
+            continue;
+        }
         e->dirty = false;
         if (e->pend_count) {
-            flush_one(j, e);
+            flush_one(j, e, now_ms);
             sent++;
         }
     }
-    j->n_dirty = 0;
+    j->n_dirty = kept;
     return sent;
+}
+
+int64_t jobsocks_next_flush(const struct jobsocks *j)
+{
+    int64_t next = -1;
+    for (size_t i = 0; i < j->n_dirty; i++) {
+        const struct jobsock *e = j->dirty[i];
+        int64_t at = e->flushed_ms + JOBSOCK_BATCH_MS;
+        if (e->pend_count && (next < 0 || at < next))
+            next = at;
+    }
+    return next;
 }
 
 /* Appends text to e's batch ('\n' between replies). -1 out of memory. */
@@ -368,13 +394,13 @@ enum jobsock_rc jobsocks_send_text(struct jobsocks *j, const char *job_id, const
     e->used_ms = now_ms;
     /* a big reply (captured output) does not share a message */
     if (e->pend_count && e->pend.len + 1 + len > JOBSOCK_BATCH_BYTES)
-        flush_one(j, e);
+        flush_one(j, e, now_ms);
     if (append(j, e, text, len) != 0) {
         LOG_ERROR("job %s: out of memory batching a node reply; dropped", job_id);
         return JOBSOCK_BUSY;
     }
     if (e->pend_count >= JOBSOCK_BATCH_REPLIES || e->pend.len >= JOBSOCK_BATCH_BYTES)
-        return flush_one(j, e);
+        return flush_one(j, e, now_ms);
     return JOBSOCK_SENT;
 }
 
@@ -418,6 +444,11 @@ size_t jobsocks_pump(struct jobsocks *j, int64_t now_ms)
     struct pump_ctx p = { .j = j, .now = now_ms };
     keymap_sweep(j->map, pump_visit, &p);
     return p.sent;
+}
+
+uint64_t jobsocks_batch_count(const struct jobsocks *j)
+{
+    return j->batches;
 }
 
 bool jobsocks_queued(const struct jobsocks *j)

@@ -30,9 +30,15 @@ void jobsocks_free(struct jobsocks *j);
  * CPU time when every reply was its own message. */
 #define JOBSOCK_BATCH_REPLIES 128
 #define JOBSOCK_BATCH_BYTES (64u << 10)
+/* At most one batch per job per JOBSOCK_BATCH_MS: a reply after a quiet
+ * moment goes out at once, replies that follow it within that time wait
+ * for the rest of it (a 1,000-node job's replies trickle in over ~100 ms
+ * per phase; flushed every loop turn they made ~490 bus messages per job,
+ * ~6 replies each). The price is at most that much latency per reply. */
+#define JOBSOCK_BATCH_MS 2
 
 /* Adds one reply (compact JSON text, len bytes, no newline) for job_id's
- * process to its batch; the batch goes out when full or at
+ * process to its batch; the batch goes out when full or from
  * jobsocks_flush. What the process's PUSH does not take at once (a burst
  * over its send buffer) waits in a bounded per-job overflow queue
  * (commandd/overflow.h) and goes out, in order, from jobsocks_pump.
@@ -43,9 +49,13 @@ enum jobsock_rc jobsocks_send_text(struct jobsocks *j, const char *job_id, const
 /* Same for a JSON object. */
 enum jobsock_rc jobsocks_send(struct jobsocks *j, const char *job_id, const json_t *msg,
                               int64_t now_ms);
-/* Sends every pending batch (call once per loop turn, after the node
- * messages of the turn); returns how many batches went out or were queued. */
-size_t jobsocks_flush(struct jobsocks *j);
+/* Sends the pending batches whose job's last batch went out at least
+ * JOBSOCK_BATCH_MS ago, or every pending batch when all (call once per loop
+ * turn, after the node messages of the turn); returns how many batches
+ * went out or were queued. */
+size_t jobsocks_flush(struct jobsocks *j, int64_t now_ms, bool all);
+/* When the next pending batch is due (the loop wakes up then), or -1. */
+int64_t jobsocks_next_flush(const struct jobsocks *j);
 /* Whether job_id's process exists (its socket file; checked at most once
  * per JOBSOCK_CHECK_MS per job). */
 bool jobsocks_exists(struct jobsocks *j, const char *job_id, int64_t now_ms);
@@ -55,6 +65,8 @@ size_t jobsocks_open_count(const struct jobsocks *j);
 /* Retries the queued replies of every job (call every loop turn); returns
  * how many went out. */
 size_t jobsocks_pump(struct jobsocks *j, int64_t now_ms);
+/* How many batches of replies went to job processes (or their queues). */
+uint64_t jobsocks_batch_count(const struct jobsocks *j);
 /* Whether replies wait in some overflow queue (the loop should then wake
  * up soon to pump them). */
 bool jobsocks_queued(const struct jobsocks *j);

@@ -21,8 +21,13 @@ static int fill(struct cnode *n, PGresult *r, int row, int c, int64_t now_ms)
         return -1;
     }
     bool first = n->key_state == KEY_UNKNOWN && n->state == SESS_NONE;
-    memcpy(n->key, key, sizeof key);
+    int rc = hmac256_key_set(&n->key, key, sizeof key);
     OPENSSL_cleanse(key, sizeof key);
+    if (rc != 0) {
+        LOG_ERROR("keystore: session key of %s: HMAC key setup failed", n->id);
+        n->key_state = KEY_MISSING;
+        return -1;
+    }
     n->key_state = KEY_OK;
     n->key_checked_ms = now_ms;
     n->org_id = strtoll(PQgetvalue(r, row, c), NULL, 10);
@@ -64,7 +69,7 @@ int keystore_load(struct db *db, struct cnode *n, int64_t now_ms)
         found = fill(n, r, 0, 0, now_ms) == 0 ? 1 : -1;
     } else {
         if (n->key_state == KEY_OK)
-            OPENSSL_cleanse(n->key, sizeof n->key);
+            hmac256_key_clear(&n->key);
         n->key_state = KEY_MISSING;
         n->key_checked_ms = now_ms;
     }

@@ -32,7 +32,9 @@ struct sessions *sessions_new(int64_t rehab_ms)
 static int free_node(void *ctx, const void *key, size_t len, void *val)
 {
     (void)ctx, (void)key, (void)len;
-    free(val);
+    struct cnode *n = val;
+    hmac256_key_clear(&n->key);
+    free(n);
     return 1;
 }
 

@@ -52,7 +52,7 @@ struct cnode {
     size_t org_len;             /* org is id[0..org_len), node is id + org_len + 1 */
     /* session key cache (keystore) */
     enum key_state key_state;
-    unsigned char key[WIRE_SESSION_KEY_LEN];
+    struct hmac256_key key;     /* the session key, pads precomputed (shared/hmac256.h) */
     int64_t key_checked_ms;     /* when the database was last asked */
     long long org_id;
     /* resume after a restart: the database row as loaded with the key */

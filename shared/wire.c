@@ -1,12 +1,9 @@
 #include "shared/wire.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +12,7 @@
 
 #include "shared/base64.h"
 #include "shared/flatjson.h"
+#include "shared/hmac256.h"
 #include "shared/timefmt.h"
 
 #define SHA1_B64_LEN 28 /* base64 of a 20-byte digest */
@@ -220,17 +218,21 @@ enum wire_err wire_header_parse(const void *buf, size_t len, struct wire_header 
     return WIRE_OK;
 }
 
-static int build_header(enum wire_method m, const unsigned char *sig, size_t sig_len, char *out,
-                        size_t cap)
+/* Writes the header for sig into out; returns its length, or -1. */
+static long build_header(enum wire_method m, const unsigned char *sig, size_t sig_len, char *out,
+                         size_t cap)
 {
-    const char *prefix = m == WIRE_HMAC_SHA256
-                             ? "Version:" WIRE_PROTOCOL_VERSION ";SigningMethod:hmac_sha256;Signature:"
-                             : "Version:" WIRE_PROTOCOL_VERSION ";SigningMethod:rsa2048_sha1;Signature:";
-    size_t plen = strlen(prefix);
+    static const char hmac_prefix[] =
+        "Version:" WIRE_PROTOCOL_VERSION ";SigningMethod:hmac_sha256;Signature:";
+    static const char rsa_prefix[] =
+        "Version:" WIRE_PROTOCOL_VERSION ";SigningMethod:rsa2048_sha1;Signature:";
+    const char *prefix = m == WIRE_HMAC_SHA256 ? hmac_prefix : rsa_prefix;
+    size_t plen = m == WIRE_HMAC_SHA256 ? sizeof hmac_prefix - 1 : sizeof rsa_prefix - 1;
     if (cap <= plen)
         return -1;
     memcpy(out, prefix, plen);
-    return base64_encode(sig, sig_len, out + plen, cap - plen) < 0 ? -1 : 0;
+    long n = base64_encode(sig, sig_len, out + plen, cap - plen);
+    return n < 0 ? -1 : (long)plen + n;
 }
 
 int wire_header_hmac(const unsigned char key[WIRE_SESSION_KEY_LEN], const void *body,
@@ -238,6 +240,15 @@ int wire_header_hmac(const unsigned char key[WIRE_SESSION_KEY_LEN], const void *
 {
     unsigned char mac[WIRE_HMAC_LEN];
     if (wire_hmac_sign(key, body, len, mac) != 0)
+        return -1;
+    return build_header(WIRE_HMAC_SHA256, mac, sizeof mac, out, cap) < 0 ? -1 : 0;
+}
+
+long wire_header_hmac_k(const struct hmac256_key *key, const void *body, size_t len, char *out,
+                        size_t cap)
+{
+    unsigned char mac[WIRE_HMAC_LEN];
+    if (hmac256(key, body, len, mac) != 0)
         return -1;
     return build_header(WIRE_HMAC_SHA256, mac, sizeof mac, out, cap);
 }
@@ -248,84 +259,47 @@ int wire_header_rsa(EVP_PKEY *priv, const void *body, size_t len, char *out, siz
     long n = wire_rsa_sign(priv, body, len, sig, sizeof sig);
     if (n < 0)
         return -1;
-    return build_header(WIRE_RSA2048_SHA1, sig, (size_t)n, out, cap);
+    return build_header(WIRE_RSA2048_SHA1, sig, (size_t)n, out, cap) < 0 ? -1 : 0;
 }
 
 /* ---- signatures -------------------------------------------------------- */
 
-/* One HMAC-SHA256 context per thread, made on first use and freed when the
- * thread exits: the one-shot HMAC() fetches the algorithm and allocates and
- * frees a context on every call, which was a third of the instructions of
- * verifying a heartbeat (bench/wirebench under callgrind). The context keeps
- * the last key's pads until the next call re-keys it. */
-static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
-static pthread_key_t hmac_tls;
-static bool hmac_tls_ok;
-
-static void hmac_ctx_free(void *p)
-{
-    EVP_MAC_CTX_free(p);
-}
-
-static void hmac_tls_init(void)
-{
-    hmac_tls_ok = pthread_key_create(&hmac_tls, hmac_ctx_free) == 0;
-}
-
-/* This thread's context, or NULL (then the caller falls back to HMAC()). */
-static EVP_MAC_CTX *thread_hmac_ctx(void)
-{
-    if (pthread_once(&hmac_once, hmac_tls_init) != 0 || !hmac_tls_ok)
-        return NULL;
-    EVP_MAC_CTX *ctx = pthread_getspecific(hmac_tls);
-    if (ctx)
-        return ctx;
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (!mac)
-        return NULL;
-    ctx = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac); /* the context holds its own reference */
-    if (!ctx)
-        return NULL;
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                            OSSL_PARAM_construct_end() };
-    if (!EVP_MAC_CTX_set_params(ctx, params) || pthread_setspecific(hmac_tls, ctx) != 0) {
-        EVP_MAC_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
 int wire_hmac_sign(const unsigned char key[WIRE_SESSION_KEY_LEN], const void *body, size_t len,
                    unsigned char mac[WIRE_HMAC_LEN])
 {
-    /* HMAC wants a non-NULL data pointer even for an empty body */
-    const unsigned char *data = len ? body : (const unsigned char *)"";
-    EVP_MAC_CTX *ctx = thread_hmac_ctx();
-    if (ctx) {
-        size_t outl = 0;
-        if (!EVP_MAC_init(ctx, key, WIRE_SESSION_KEY_LEN, NULL) ||
-            !EVP_MAC_update(ctx, data, len) || !EVP_MAC_final(ctx, mac, &outl, WIRE_HMAC_LEN) ||
-            outl != WIRE_HMAC_LEN)
-            return -1;
-        return 0;
-    }
-    unsigned int maclen = 0;
-    if (!HMAC(EVP_sha256(), key, WIRE_SESSION_KEY_LEN, data, len, mac, &maclen) ||
-        maclen != WIRE_HMAC_LEN)
-        return -1;
-    return 0;
+    struct hmac256_key k;
+    int rc = key && hmac256_key_set(&k, key, WIRE_SESSION_KEY_LEN) == 0 &&
+                     hmac256(&k, body, len, mac) == 0
+                 ? 0
+                 : -1;
+    hmac256_key_clear(&k);
+    return rc;
+}
+
+int wire_hmac_sign_k(const struct hmac256_key *key, const void *body, size_t len,
+                     unsigned char mac[WIRE_HMAC_LEN])
+{
+    return hmac256(key, body, len, mac);
+}
+
+bool wire_hmac_verify_k(const struct hmac256_key *key, const void *body, size_t len,
+                        const unsigned char *sig, size_t sig_len)
+{
+    unsigned char mac[WIRE_HMAC_LEN];
+    if (sig_len != WIRE_HMAC_LEN || hmac256(key, body, len, mac) != 0)
+        return false;
+    bool good = CRYPTO_memcmp(mac, sig, WIRE_HMAC_LEN) == 0;
+    OPENSSL_cleanse(mac, sizeof mac);
+    return good;
 }
 
 bool wire_hmac_verify(const unsigned char key[WIRE_SESSION_KEY_LEN], const void *body,
                       size_t len, const unsigned char *sig, size_t sig_len)
 {
-    unsigned char mac[WIRE_HMAC_LEN];
-    if (sig_len != WIRE_HMAC_LEN || wire_hmac_sign(key, body, len, mac) != 0)
-        return false;
-    bool good = CRYPTO_memcmp(mac, sig, WIRE_HMAC_LEN) == 0;
-    OPENSSL_cleanse(mac, sizeof mac);
+    struct hmac256_key k;
+    bool good = key && hmac256_key_set(&k, key, WIRE_SESSION_KEY_LEN) == 0 &&
+                wire_hmac_verify_k(&k, body, len, sig, sig_len);
+    hmac256_key_clear(&k);
     return good;
 }
 
@@ -676,11 +650,35 @@ static bool scan_flat(struct wire_node_msg *m, const void *body, size_t blen)
     return true;
 }
 
+/* Every field a reader may look at, but not the signature and scan arrays
+ * (2.6 KB of memset per message otherwise, on the path of every
+ * heartbeat): those are read only up to sig_len / count. */
+static void node_msg_reset(struct wire_node_msg *m)
+{
+    m->header.version = 0;
+    m->header.method = 0;
+    m->header.sig_len = 0;
+    m->body = NULL;
+    m->lean = false;
+    m->flat.count = 0;
+    m->raw = NULL;
+    m->raw_len = 0;
+    m->org[0] = m->node[0] = '\0';
+    m->type = WIRE_MSG_NONE;
+    m->timestamp = 0;
+    m->has_sequence = false;
+    m->sequence = 0;
+    m->incarnation_id[0] = '\0';
+    m->has_job_id = false;
+    m->job_id[0] = '\0';
+    m->job_state[0] = '\0';
+}
+
 static enum wire_err node_open(struct wire_node_msg *m, const void *header, size_t hlen,
                                const void *body, size_t blen, size_t max_body_size, bool lean,
                                struct wire_error *err)
 {
-    memset(m, 0, sizeof *m);
+    node_msg_reset(m);
     enum wire_err rc = open_frames(header, hlen, blen, max_body_size, &m->header, err);
     if (rc != WIRE_OK)
         return rc;
@@ -721,9 +719,22 @@ enum wire_err wire_node_msg_verify(struct wire_node_msg *m,
                                    const unsigned char key[WIRE_SESSION_KEY_LEN], time_t now,
                                    int max_skew, struct wire_error *err)
 {
+    struct hmac256_key k;
+    if (!key || hmac256_key_set(&k, key, WIRE_SESSION_KEY_LEN) != 0) {
+        hmac256_key_clear(&k);
+        return node_fail(m, fail(err, WIRE_ERR_INTERNAL, "no usable session key"));
+    }
+    enum wire_err rc = wire_node_msg_verify_k(m, &k, now, max_skew, err);
+    hmac256_key_clear(&k);
+    return rc;
+}
+
+enum wire_err wire_node_msg_verify_k(struct wire_node_msg *m, const struct hmac256_key *key,
+                                     time_t now, int max_skew, struct wire_error *err)
+{
     if ((!m->body && !m->lean) || !m->raw)
         return node_fail(m, fail(err, WIRE_ERR_INTERNAL, "message was not opened"));
-    if (!wire_hmac_verify(key, m->raw, m->raw_len, m->header.sig, m->header.sig_len))
+    if (!wire_hmac_verify_k(key, m->raw, m->raw_len, m->header.sig, m->header.sig_len))
         return node_fail(m, fail(err, WIRE_ERR_BAD_SIGNATURE, "bad hmac signature from %s/%s",
                                  m->org, m->node));
     m->raw = NULL; /* not needed any more; the caller may free it */
@@ -949,7 +960,7 @@ void wire_frames_free(struct wire_frames *f)
 }
 
 static int seal(json_t *msg, int64_t sequence, time_t now, enum wire_method method,
-                const unsigned char *key, EVP_PKEY *priv, struct wire_frames *out)
+                const struct hmac256_key *key, EVP_PKEY *priv, struct wire_frames *out)
 {
     memset(out, 0, sizeof *out);
     char ts[TIME_RFC1123_SIZE];
@@ -962,12 +973,15 @@ static int seal(json_t *msg, int64_t sequence, time_t now, enum wire_method meth
     if (!out->body || !out->header)
         goto fail;
     out->body_len = strlen(out->body);
-    int rc = method == WIRE_HMAC_SHA256
-                 ? wire_header_hmac(key, out->body, out->body_len, out->header, WIRE_HEADER_BUF)
-                 : wire_header_rsa(priv, out->body, out->body_len, out->header, WIRE_HEADER_BUF);
-    if (rc != 0)
+    long hn = method == WIRE_HMAC_SHA256
+                  ? wire_header_hmac_k(key, out->body, out->body_len, out->header, WIRE_HEADER_BUF)
+                  : (wire_header_rsa(priv, out->body, out->body_len, out->header,
+                                     WIRE_HEADER_BUF) == 0
+                         ? (long)strlen(out->header)
+                         : -1);
+    if (hn < 0)
         goto fail;
-    out->header_len = strlen(out->header);
+    out->header_len = (size_t)hn;
     return 0;
 fail:
     wire_frames_free(out);
@@ -977,7 +991,20 @@ fail:
 int wire_seal_hmac(json_t *msg, int64_t sequence, time_t now,
                    const unsigned char key[WIRE_SESSION_KEY_LEN], struct wire_frames *out)
 {
-    if (!key) {
+    struct hmac256_key k;
+    int rc = -1;
+    if (key && hmac256_key_set(&k, key, WIRE_SESSION_KEY_LEN) == 0)
+        rc = seal(msg, sequence, now, WIRE_HMAC_SHA256, &k, NULL, out);
+    else
+        memset(out, 0, sizeof *out);
+    hmac256_key_clear(&k);
+    return rc;
+}
+
+int wire_seal_hmac_k(json_t *msg, int64_t sequence, time_t now, const struct hmac256_key *key,
+                     struct wire_frames *out)
+{
+    if (!key || !key->ready) {
         memset(out, 0, sizeof *out);
         return -1;
     }
@@ -1018,18 +1045,58 @@ void wire_prepared_free(struct wire_prepared *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Decimal text of v (as printf's %lld) at out; returns its length. */
+static size_t put_int64(char *out, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    /* through the unsigned value so that INT64_MIN works too */
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = 0;
+    if (v < 0)
+        out[len++] = '-';
+    while (n)
+        out[len++] = tmp[--n];
+    return len;
+}
+
+long wire_seal_tail(const struct wire_prepared *p, int64_t sequence, const char *ts, char *out,
+                    size_t cap)
+{
+    static const char seq_key[] = "\"sequence\":", ts_key[] = ",\"timestamp\":\"";
+    size_t tslen = ts ? strlen(ts) : 0;
+    if (!p || !ts || tslen != TIME_RFC1123_SIZE - 1 || cap < WIRE_SEAL_TAIL_MAX)
+        return -1;
+    size_t n = 0;
+    if (!p->empty)
+        out[n++] = ',';
+    memcpy(out + n, seq_key, sizeof seq_key - 1);
+    n += sizeof seq_key - 1;
+    n += put_int64(out + n, sequence);
+    memcpy(out + n, ts_key, sizeof ts_key - 1);
+    n += sizeof ts_key - 1;
+    memcpy(out + n, ts, tslen);
+    n += tslen;
+    out[n++] = '"';
+    out[n++] = '}';
+    out[n] = '\0';
+    return (long)n;
+}
+
 int wire_seal_hmac_prepared(const struct wire_prepared *p, int64_t sequence, time_t now,
                             const unsigned char key[WIRE_SESSION_KEY_LEN],
                             struct wire_frames *out)
 {
     memset(out, 0, sizeof *out);
-    char ts[TIME_RFC1123_SIZE];
-    if (!p || !p->head || !key || time_format_rfc1123(now, ts, sizeof ts) != 0)
-        return -1;
-    char tail[64 + TIME_RFC1123_SIZE];
-    int tn = snprintf(tail, sizeof tail, "%s\"sequence\":%lld,\"timestamp\":\"%s\"}",
-                      p->empty ? "" : ",", (long long)sequence, ts);
-    if (tn < 0 || (size_t)tn >= sizeof tail)
+    char ts[TIME_RFC1123_SIZE], tail[WIRE_SEAL_TAIL_MAX];
+    struct hmac256_key k;
+    long tn;
+    if (!p || !p->head || !key || time_format_rfc1123(now, ts, sizeof ts) != 0 ||
+        (tn = wire_seal_tail(p, sequence, ts, tail, sizeof tail)) < 0)
         return -1;
     out->body_len = p->head_len + (size_t)tn;
     out->body = malloc(out->body_len + 1);
@@ -1038,9 +1105,13 @@ int wire_seal_hmac_prepared(const struct wire_prepared *p, int64_t sequence, tim
         goto fail;
     memcpy(out->body, p->head, p->head_len);
     memcpy(out->body + p->head_len, tail, (size_t)tn + 1);
-    if (wire_header_hmac(key, out->body, out->body_len, out->header, WIRE_HEADER_BUF) != 0)
+    long hn = -1;
+    if (hmac256_key_set(&k, key, WIRE_SESSION_KEY_LEN) == 0)
+        hn = wire_header_hmac_k(&k, out->body, out->body_len, out->header, WIRE_HEADER_BUF);
+    hmac256_key_clear(&k);
+    if (hn < 0)
         goto fail;
-    out->header_len = strlen(out->header);
+    out->header_len = (size_t)hn;
     return 0;
 fail:
     wire_frames_free(out);

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "shared/flatjson.h"
+#include "shared/hmac256.h"
 
 #define WIRE_PROTOCOL_VERSION "2.0"
 #define WIRE_MAX_HEADER_SIZE 2048        /* larger header frames are rejected */
@@ -138,6 +139,12 @@ enum wire_err wire_header_parse(const void *buf, size_t len, struct wire_header 
 int wire_header_hmac(const unsigned char key[WIRE_SESSION_KEY_LEN], const void *body,
                      size_t len, char *out, size_t cap);
 int wire_header_rsa(EVP_PKEY *priv, const void *body, size_t len, char *out, size_t cap);
+/* The same with a precomputed key (shared/hmac256.h); returns the header's
+ * length (WIRE_HMAC_HEADER_LEN), or -1. */
+long wire_header_hmac_k(const struct hmac256_key *key, const void *body, size_t len, char *out,
+                        size_t cap);
+/* Length of an hmac_sha256 header: the fixed prefix and 44 base64 characters. */
+#define WIRE_HMAC_HEADER_LEN (sizeof "Version:2.0;SigningMethod:hmac_sha256;Signature:" - 1 + 44)
 
 /* ---- signatures -------------------------------------------------------- */
 
@@ -147,6 +154,13 @@ int wire_hmac_sign(const unsigned char key[WIRE_SESSION_KEY_LEN], const void *bo
 /* Constant-time comparison; false for any sig_len other than 32. */
 bool wire_hmac_verify(const unsigned char key[WIRE_SESSION_KEY_LEN], const void *body,
                       size_t len, const unsigned char *sig, size_t sig_len);
+/* The same two with the key's pads precomputed once (hmac256_key_set of the
+ * session key): what a process that signs or verifies many messages with
+ * one key keeps per key. Same results. */
+int wire_hmac_sign_k(const struct hmac256_key *key, const void *body, size_t len,
+                     unsigned char mac[WIRE_HMAC_LEN]);
+bool wire_hmac_verify_k(const struct hmac256_key *key, const void *body, size_t len,
+                        const unsigned char *sig, size_t sig_len);
 
 /* rsa2048_sha1 as the original does it: RSA private-encrypt, PKCS#1 v1.5
  * type 1 padding, of the 28-char base64 text of SHA1(body) (no DigestInfo).
@@ -165,6 +179,8 @@ EVP_PKEY *wire_load_public_key(const char *pem, size_t len);
 
 /* ---- inbound node -> server messages (commandd) ------------------------ */
 
+/* Opening resets every field but the arrays behind header.sig_len and
+ * flat.count (wire.c node_msg_reset: a new field is reset there). */
 struct wire_node_msg {
     struct wire_header header;
     json_t *body;                       /* owned: the whole object (stdout, stderr, client...);
@@ -216,6 +232,9 @@ enum wire_err wire_node_msg_open_lean(struct wire_node_msg *m, const void *heade
 enum wire_err wire_node_msg_verify(struct wire_node_msg *m,
                                    const unsigned char key[WIRE_SESSION_KEY_LEN], time_t now,
                                    int max_skew, struct wire_error *err);
+/* The same with the session key precomputed (commandd keeps one per node). */
+enum wire_err wire_node_msg_verify_k(struct wire_node_msg *m, const struct hmac256_key *key,
+                                     time_t now, int max_skew, struct wire_error *err);
 
 /* Releases the body; safe to call at any time, also after a failure (both
  * steps already release on failure), and more than once. */
@@ -291,6 +310,8 @@ struct wire_frames {
  * (wire_frames_free); returns 0, or -1 (out is then empty). */
 int wire_seal_hmac(json_t *msg, int64_t sequence, time_t now,
                    const unsigned char key[WIRE_SESSION_KEY_LEN], struct wire_frames *out);
+int wire_seal_hmac_k(json_t *msg, int64_t sequence, time_t now, const struct hmac256_key *key,
+                     struct wire_frames *out);
 int wire_seal_rsa(json_t *msg, int64_t sequence, time_t now, EVP_PKEY *priv,
                   struct wire_frames *out);
 void wire_frames_free(struct wire_frames *f);
@@ -311,6 +332,15 @@ void wire_prepared_free(struct wire_prepared *p);
 int wire_seal_hmac_prepared(const struct wire_prepared *p, int64_t sequence, time_t now,
                             const unsigned char key[WIRE_SESSION_KEY_LEN],
                             struct wire_frames *out);
+/* The same body in caller buffers (commandd writes it straight into the
+ * outgoing message): the body is p->head followed by the tail written
+ * here, `,"sequence":N,"timestamp":"TS"}` (no ',' when p->empty), where ts
+ * is time_format_rfc1123's text of the time (formatted once per fan-out);
+ * sign it with wire_header_hmac_k. Returns the tail's length (NUL-terminated
+ * in out), or -1 (cap < WIRE_SEAL_TAIL_MAX, ts not an RFC 1123 text). */
+#define WIRE_SEAL_TAIL_MAX 96
+long wire_seal_tail(const struct wire_prepared *p, int64_t sequence, const char *ts, char *out,
+                    size_t cap);
 
 /* Message constructors: a new object (caller owns), or NULL when a required
  * argument is NULL or not valid UTF-8, or on out of memory. */

@@ -961,6 +961,26 @@ static void same_as_seal(json_t *msg, int64_t seq)
     cr_assert_eq(a.body_len, b.body_len);
     cr_assert_str_eq(a.body, b.body);
     cr_assert_str_eq(a.header, b.header);
+    /* commandd's way: head + wire_seal_tail in its own buffer, header
+     * signed with the precomputed key; and the json seal with that key */
+    struct hmac256_key k;
+    cr_assert_eq(hmac256_key_set(&k, KEY, sizeof KEY), 0);
+    char tail[WIRE_SEAL_TAIL_MAX], hdr[WIRE_HMAC_HEADER_LEN + 1], body[4096];
+    long tn = wire_seal_tail(&p, seq, ts_at(NOW), tail, sizeof tail);
+    cr_assert_gt(tn, 0);
+    cr_assert_lt(p.head_len + (size_t)tn, sizeof body);
+    memcpy(body, p.head, p.head_len);
+    memcpy(body + p.head_len, tail, (size_t)tn + 1);
+    cr_assert_str_eq(body, b.body);
+    cr_assert_eq(wire_header_hmac_k(&k, body, strlen(body), hdr, sizeof hdr),
+                 (long)WIRE_HMAC_HEADER_LEN);
+    cr_assert_str_eq(hdr, b.header);
+    struct wire_frames c;
+    cr_assert_eq(wire_seal_hmac_k(msg, seq, NOW, &k, &c), 0);
+    cr_assert_str_eq(c.body, b.body);
+    cr_assert_str_eq(c.header, b.header);
+    cr_assert_eq(c.header_len, b.header_len);
+    wire_frames_free(&c);
     wire_frames_free(&a);
     wire_frames_free(&b);
     wire_prepared_free(&p);
@@ -985,10 +1005,78 @@ Test(wire_server, prepared_seal_is_byte_identical)
     json_t *empty = json_object();
     same_as_seal(empty, 2);
     json_decref(empty);
+    /* sequence digits as jansson writes them, both ends of int64 */
+    json_t *abort_msg = wire_msg_abort(NULL);
+    int64_t seqs[] = {0, 9, 10, 1234567890123LL, INT64_MAX, -1, INT64_MIN};
+    for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++)
+        same_as_seal(abort_msg, seqs[i]);
+    json_decref(abort_msg);
     struct wire_prepared p;
     json_t *arr = json_array();
     cr_assert_eq(wire_prepare(arr, &p), -1);
     json_decref(arr);
     struct wire_frames f;
     cr_assert_eq(wire_seal_hmac_prepared(NULL, 1, NOW, KEY, &f), -1);
+    /* the tail refuses a short buffer or a text that is not a date */
+    json_t *run2 = wire_msg_run("j1");
+    cr_assert_eq(wire_prepare(run2, &p), 0);
+    char tail[WIRE_SEAL_TAIL_MAX];
+    cr_assert_eq(wire_seal_tail(&p, 1, ts_at(NOW), tail, WIRE_SEAL_TAIL_MAX - 1), -1);
+    cr_assert_eq(wire_seal_tail(&p, 1, "yesterday", tail, sizeof tail), -1);
+    cr_assert_eq(wire_seal_tail(&p, 1, NULL, tail, sizeof tail), -1);
+    cr_assert_eq(wire_seal_tail(NULL, 1, ts_at(NOW), tail, sizeof tail), -1);
+    wire_prepared_free(&p);
+    json_decref(run2);
+    /* sealing with a key that is not set up fails */
+    struct hmac256_key unset;
+    hmac256_key_clear(&unset);
+    json_t *ack = wire_msg_ack();
+    cr_assert_eq(wire_seal_hmac_k(ack, 1, NOW, &unset, &f), -1);
+    cr_assert_null(f.body);
+    json_decref(ack);
+}
+
+/* ---- precomputed keys give the same verdicts ---------------------------- */
+
+Test(wire_hmac, precomputed_key_same_verdicts)
+{
+    struct hmac256_key k, other;
+    cr_assert_eq(hmac256_key_set(&k, KEY, sizeof KEY), 0);
+    cr_assert_eq(hmac256_key_set(&other, OTHER_KEY, sizeof OTHER_KEY), 0);
+    char *body = hb_body(NOW, NULL);
+    size_t n = strlen(body);
+    unsigned char mac[32], mac_k[32];
+    cr_assert_eq(wire_hmac_sign(KEY, body, n, mac), 0);
+    cr_assert_eq(wire_hmac_sign_k(&k, body, n, mac_k), 0);
+    cr_assert_eq(memcmp(mac, mac_k, 32), 0);
+    cr_assert(wire_hmac_verify_k(&k, body, n, mac, 32));
+    cr_assert_not(wire_hmac_verify_k(&other, body, n, mac, 32));
+    cr_assert_not(wire_hmac_verify_k(&k, body, n, mac, 31));
+    cr_assert_not(wire_hmac_verify_k(&k, body, n - 1, mac, 32));
+
+    /* the two-step node API: same fields with the raw and the precomputed key */
+    char hdr[WIRE_HEADER_BUF];
+    cr_assert_eq(wire_header_hmac(KEY, body, n, hdr, sizeof hdr), 0);
+    struct wire_node_msg a, b;
+    struct wire_error ea, eb;
+    cr_assert_eq(wire_node_msg_open_lean(&a, hdr, strlen(hdr), body, n, MAXB, &ea), WIRE_OK);
+    cr_assert_eq(wire_node_msg_open_lean(&b, hdr, strlen(hdr), body, n, MAXB, &eb), WIRE_OK);
+    cr_assert_eq(wire_node_msg_verify(&a, KEY, NOW, SKEW, &ea), WIRE_OK);
+    cr_assert_eq(wire_node_msg_verify_k(&b, &k, NOW, SKEW, &eb), WIRE_OK);
+    cr_assert_eq(a.type, b.type);
+    cr_assert_eq(a.sequence, b.sequence);
+    cr_assert_eq(a.timestamp, b.timestamp);
+    cr_assert_str_eq(a.incarnation_id, b.incarnation_id);
+    cr_assert_str_eq(a.job_state, b.job_state);
+    wire_node_msg_clear(&a);
+    wire_node_msg_clear(&b);
+    /* wrong key: the same rejection */
+    cr_assert_eq(wire_node_msg_open_lean(&a, hdr, strlen(hdr), body, n, MAXB, &ea), WIRE_OK);
+    cr_assert_eq(wire_node_msg_open_lean(&b, hdr, strlen(hdr), body, n, MAXB, &eb), WIRE_OK);
+    cr_assert_eq(wire_node_msg_verify(&a, OTHER_KEY, NOW, SKEW, &ea), WIRE_ERR_BAD_SIGNATURE);
+    cr_assert_eq(wire_node_msg_verify_k(&b, &other, NOW, SKEW, &eb), WIRE_ERR_BAD_SIGNATURE);
+    cr_assert_str_eq(ea.msg, eb.msg);
+    free(body);
+    hmac256_key_clear(&k);
+    hmac256_key_clear(&other);
 }
