@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "bench/nodesim_hmac.h"
 #include "shared/flatjson.h"
 #include "shared/timefmt.h"
 
@@ -67,14 +66,15 @@ static bool flat_timestamp_ok(const struct flatjson *f, time_t now, int max_skew
 /* The flat path: true when it decided (WIRE_OK, out filled); false sends
  * the message to the full parser. */
 static bool flat_parse(const void *header, size_t hlen, const void *body, size_t blen,
-                       size_t max_body_size, EVP_MAC_CTX *ctx, time_t now, int max_skew,
+                       size_t max_body_size, const struct hmac256_key *hkey, time_t now,
+                       int max_skew,
                        struct nsc_cmd *out)
 {
     struct wire_header h;
     struct flatjson f;
     if (hlen > WIRE_MAX_HEADER_SIZE || blen > max_body_size ||
         wire_header_parse(header, hlen, &h, NULL) != WIRE_OK || h.method != WIRE_HMAC_SHA256 ||
-        !nsh_verify(ctx, body, blen, h.sig, h.sig_len) || flatjson_scan(&f, body, blen) != 0)
+        !wire_hmac_verify_k(hkey, body, blen, h.sig, h.sig_len) || flatjson_scan(&f, body, blen) != 0)
         return false;
     const struct flatjson_member *t = flatjson_get(&f, "type");
     if (is_str(t, "commit"))
@@ -103,12 +103,12 @@ static bool flat_parse(const void *header, size_t hlen, const void *body, size_t
 }
 
 enum wire_err nsc_parse(const void *header, size_t hlen, const void *body, size_t blen,
-                        size_t max_body_size, EVP_MAC_CTX *ctx,
+                        size_t max_body_size, const struct hmac256_key *hkey,
                         const unsigned char key[WIRE_SESSION_KEY_LEN], time_t now,
                         int max_skew, struct nsc_cmd *out, struct wire_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (flat_parse(header, hlen, body, blen, max_body_size, ctx, now, max_skew, out)) {
+    if (flat_parse(header, hlen, body, blen, max_body_size, hkey, now, max_skew, out)) {
         if (err) {
             err->code = WIRE_OK;
             err->msg[0] = '\0';

@@ -25,11 +25,11 @@ struct nsc_cmd {
     bool invalid;                      /* a commit or run the client nacks */
 };
 
-/* ctx: the node's HMAC context keyed with key (bench/nodesim_hmac.h); key
- * is used by the fallback. WIRE_OK with out filled, or the error of
+/* hkey: the node's session key with its pads precomputed (shared/hmac256.h);
+ * key, the same raw, is used by the fallback. WIRE_OK with out filled, or the error of
  * wire_server_command_parse (err filled). */
 enum wire_err nsc_parse(const void *header, size_t hlen, const void *body, size_t blen,
-                        size_t max_body_size, EVP_MAC_CTX *ctx,
+                        size_t max_body_size, const struct hmac256_key *hkey,
                         const unsigned char key[WIRE_SESSION_KEY_LEN], time_t now,
                         int max_skew, struct nsc_cmd *out, struct wire_error *err);
 

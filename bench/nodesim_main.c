@@ -60,7 +60,6 @@
 
 #include "bench/benchlib.h"
 #include "bench/nodesim_cmd.h"
-#include "bench/nodesim_hmac.h"
 #include "bench/nodesim_text.h"
 #include "shared/base64.h"
 #include "shared/chef_auth.h"
@@ -98,7 +97,7 @@ struct node {
     char curve_pub[WIRE_Z85_KEY_LEN + 1], curve_sec[WIRE_Z85_KEY_LEN + 1];
     char inc[37];
     unsigned char skey[WIRE_SESSION_KEY_LEN];
-    EVP_MAC_CTX *hmac; /* keyed with skey */
+    struct hmac256_key hmac; /* skey's pads, precomputed */
     void *dealer, *sub;
     enum phase phase;
     enum jstate job;
@@ -297,7 +296,9 @@ static int send_msg(uint32_t i, enum wire_msg_type type, const char *job_state,
     long blen = ts ? nst_body(body, sizeof body, &id, type, job_state, job_id, with_output,
                               n->seq + 1, ts)
                    : -1;
-    long hlen = blen < 0 ? -1 : nst_header(n->hmac, body, (size_t)blen, header, sizeof header);
+    long hlen = blen < 0 ? -1
+                         : wire_header_hmac_k(&n->hmac, body, (size_t)blen, header,
+                                              sizeof header);
     if (hlen < 0)
         return -1;
     int rc = 0;
@@ -616,8 +617,7 @@ static int apply_config(uint32_t i, const char *body, size_t len, char *err, siz
         snprintf(err, errlen, "cannot decrypt the session key");
         goto done;
     }
-    EVP_MAC_CTX_free(n->hmac);
-    if (!(n->hmac = nsh_new(n->skey))) {
+    if (hmac256_key_set(&n->hmac, n->skey, WIRE_SESSION_KEY_LEN) != 0) {
         snprintf(err, errlen, "cannot key HMAC-SHA256");
         goto done;
     }
@@ -845,7 +845,7 @@ static void drain_dealer(uint32_t i)
             struct wire_error e;
             g.msgs_in++;
             if (nsc_parse(zmq_msg_data(&h), zmq_msg_size(&h), zmq_msg_data(&b),
-                          zmq_msg_size(&b), MAX_BODY, n->hmac, n->skey, time(NULL), g.max_skew,
+                          zmq_msg_size(&b), MAX_BODY, &n->hmac, n->skey, time(NULL), g.max_skew,
                           &m, &e) == WIRE_OK) {
                 on_command(i, &m);
             } else {
@@ -1168,7 +1168,7 @@ static int run(void)
     /* clean shutdown */
     for (long k = 0; k < g.count; k++) {
         close_sockets((uint32_t)k);
-        EVP_MAC_CTX_free(g.nodes[k].hmac);
+        hmac256_key_clear(&g.nodes[k].hmac);
         EVP_PKEY_free(g.nodes[k].key);
     }
     while (g.xfers) {

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench/nodesim_hmac.h"
 #include "shared/base64.h"
 
 /* Appends n bytes; -1 when they do not fit with the NUL. */
@@ -111,16 +110,4 @@ long nst_body(char *out, size_t cap, const struct nst_ident *id, enum wire_msg_t
     n = puts_(out, cap, n, ",\"timestamp\":");
     n = n < 0 ? -1 : nst_json_string(out, cap, (size_t)n, timestamp);
     return puts_(out, cap, n, "}");
-}
-
-long nst_header(EVP_MAC_CTX *ctx, const char *body, size_t len, char *out, size_t cap)
-{
-    static const char prefix[] = "Version:" WIRE_PROTOCOL_VERSION
-                                 ";SigningMethod:hmac_sha256;Signature:";
-    unsigned char mac[WIRE_HMAC_LEN];
-    if (cap < sizeof prefix || nsh_mac(ctx, body, len, mac) != 0)
-        return -1;
-    memcpy(out, prefix, sizeof prefix - 1);
-    long b = base64_encode(mac, sizeof mac, out + sizeof prefix - 1, cap - (sizeof prefix - 1));
-    return b < 0 ? -1 : (long)(sizeof prefix - 1) + b;
 }

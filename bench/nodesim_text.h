@@ -36,10 +36,6 @@ long nst_body(char *out, size_t cap, const struct nst_ident *id, enum wire_msg_t
               const char *job_state, const char *job_id, bool with_output, int64_t sequence,
               const char *timestamp);
 
-/* The header frame for body: "Version:2.0;SigningMethod:hmac_sha256;
- * Signature:<base64 HMAC>" with ctx's key. Returns its length, or -1. */
-long nst_header(EVP_MAC_CTX *ctx, const char *body, size_t len, char *out, size_t cap);
-
 /* Appends s as a JSON string (quotes included) escaped as jansson dumps
  * it; returns the new length, or -1 when it does not fit cap (with the
  * NUL). */
