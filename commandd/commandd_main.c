@@ -9,6 +9,7 @@
 #include <nng/protocol/pipeline0/pull.h>
 #include <nng/protocol/pipeline0/push.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/supplemental/util/platform.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,6 +157,25 @@ static void drain_bus(struct commandd *c, nng_socket s, bool commands)
             on_node_event(c, m);
         json_decref(m);
     }
+}
+
+/* At stop: sends every pending reply batch and pumps the overflow queues
+ * for at most JOB_DRAIN_MS, then gives the PUSH sockets a moment, because
+ * nng has no linger and closing drops what a socket still holds. Bounded:
+ * a stop never hangs on a stuck job process. */
+#define JOB_DRAIN_MS 100
+static void drain_job_replies(struct commandd *c)
+{
+    int64_t until = time_now_ms() + JOB_DRAIN_MS;
+    jobsocks_flush(c->jobs, time_now_ms(), true);
+    while (jobsocks_queued(c->jobs) && time_now_ms() < until) {
+        jobsocks_pump(c->jobs, time_now_ms());
+        nng_msleep(5);
+    }
+    if (jobsocks_queued(c->jobs))
+        LOG_WARN("stopping with node replies still queued for job processes: they are lost");
+    if (jobsocks_batch_count(c->jobs) > 0)
+        nng_msleep(20);
 }
 
 static void log_stats(struct commandd *c, const struct zap_server *zap)
@@ -308,7 +328,7 @@ int main(int argc, char **argv)
              cfg.zap_cache_ttl);
     worker_ready();
     rc = run(&c, &zap);
-    jobsocks_flush(c.jobs, time_now_ms(), true);
+    drain_job_replies(&c);
     log_stats(&c, &zap);
     LOG_INFO("stopping");
     if (avail_flush(&c.db, c.sessions) < 0)

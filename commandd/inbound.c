@@ -76,7 +76,8 @@ void inbound_flush_heartbeats(struct commandd *c)
     const char *text = hb_batch_finish(&c->hb_batch, &len);
     /* never queued behind a slow or absent heartbeatd: the next ones count */
     int rv = text ? nng_send(c->heartbeats, (void *)text, len, NNG_FLAG_NONBLOCK) : NNG_ENOMEM;
-    c->st.hb_batches++;
+    if (text)
+        c->st.hb_batches++;
     if (rv != 0) {
         c->st.hb_forward_failed += n;
         if (rv != NNG_EAGAIN)

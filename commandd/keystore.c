@@ -18,6 +18,8 @@ static int fill(struct cnode *n, PGresult *r, int row, int c, int64_t now_ms)
     unsigned char key[WIRE_SESSION_KEY_LEN];
     if (hex_decode(PQgetvalue(r, row, c + 1), key, sizeof key) != 0) {
         LOG_ERROR("keystore: session key of %s is unreadable", n->id);
+        hmac256_key_clear(&n->key); /* never verify with a key the database no longer has */
+        n->key_state = KEY_MISSING;
         return -1;
     }
     bool first = n->key_state == KEY_UNKNOWN && n->state == SESS_NONE;

@@ -144,7 +144,8 @@ int wire_header_rsa(EVP_PKEY *priv, const void *body, size_t len, char *out, siz
 long wire_header_hmac_k(const struct hmac256_key *key, const void *body, size_t len, char *out,
                         size_t cap);
 /* Length of an hmac_sha256 header: the fixed prefix and 44 base64 characters. */
-#define WIRE_HMAC_HEADER_LEN (sizeof "Version:2.0;SigningMethod:hmac_sha256;Signature:" - 1 + 44)
+#define WIRE_HMAC_HEADER_LEN \
+    (sizeof "Version:" WIRE_PROTOCOL_VERSION ";SigningMethod:hmac_sha256;Signature:" - 1 + 44)
 
 /* ---- signatures -------------------------------------------------------- */
 

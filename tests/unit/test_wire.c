@@ -1080,3 +1080,55 @@ Test(wire_hmac, precomputed_key_same_verdicts)
     hmac256_key_clear(&k);
     hmac256_key_clear(&other);
 }
+
+/* commandd reuses one wire_node_msg for every message: nothing of one
+ * message may show through in the next (the open resets only what readers
+ * use, not the whole struct). */
+static void open_verify_into(struct wire_node_msg *m, const char *body, const struct hmac256_key *k)
+{
+    char hdr[WIRE_HEADER_BUF];
+    struct wire_error e;
+    cr_assert_eq(wire_header_hmac(KEY, body, strlen(body), hdr, sizeof hdr), 0);
+    cr_assert_eq(wire_node_msg_open_lean(m, hdr, strlen(hdr), body, strlen(body), MAXB, &e),
+                 WIRE_OK, "%s", e.msg);
+    cr_assert_eq(wire_node_msg_verify_k(m, k, NOW, SKEW, &e), WIRE_OK, "%s", e.msg);
+}
+
+Test(wire_node, a_reused_message_keeps_nothing_of_the_previous_one)
+{
+    struct hmac256_key k;
+    cr_assert_eq(hmac256_key_set(&k, KEY, sizeof KEY), 0);
+    struct wire_node_msg m;
+    memset(&m, 0xAA, sizeof m);
+    char *reply = event_body("succeeded", "\"0123456789abcdef0123456789abcdef\"",
+                             ",\"sequence\":9");
+    open_verify_into(&m, reply, &k);
+    cr_assert(m.has_job_id && m.has_sequence);
+    cr_assert_eq(m.sequence, 9);
+    cr_assert_str_eq(m.job_state, "");
+    wire_node_msg_clear(&m);
+    char *hb = NULL;
+    cr_assert_neq(asprintf(&hb,
+                           "{\"node\":\"n1\",\"client\":\"h\",\"org\":\"myorg\",\"type\":"
+                           "\"heartbeat\",\"timestamp\":\"%s\",\"incarnation_id\":\"inc-2\","
+                           "\"job_state\":\"idle\"}",
+                           ts_at(NOW)),
+                  -1);
+    open_verify_into(&m, hb, &k);
+    cr_assert_eq(m.type, WIRE_MSG_HEARTBEAT);
+    cr_assert_not(m.has_job_id);
+    cr_assert_str_eq(m.job_id, "");
+    cr_assert_not(m.has_sequence);
+    cr_assert_str_eq(m.incarnation_id, "inc-2");
+    cr_assert_str_eq(m.job_state, "idle");
+    wire_node_msg_clear(&m);
+    char *ack = event_body("ack_commit", "\"0123456789abcdef0123456789abcdef\"", NULL);
+    open_verify_into(&m, ack, &k);
+    cr_assert_str_eq(m.job_state, "", "a job reply carries no job state");
+    cr_assert_not(m.has_sequence);
+    wire_node_msg_clear(&m);
+    free(reply);
+    free(hb);
+    free(ack);
+    hmac256_key_clear(&k);
+}
