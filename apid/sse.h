@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shared/event_rows.h"
+
 struct MHD_Connection;
 struct MHD_Response;
 
@@ -34,7 +36,7 @@ enum sse_kind { SSE_JOB, SSE_ORG };
 
 #define SSE_DEFAULT_KEEPALIVE_MS 15000
 #define SSE_BACKSTOP_MS 5000
-#define SSE_FETCH_BATCH 500
+#define SSE_FETCH_BATCH EVENT_ROW_MAX /* a stored row's events at most */
 
 /* ---- pure helpers ---- */
 
