@@ -346,3 +346,35 @@ SQL
         fail "a row overlapping 1902..1902 was accepted"
     fi
 }
+
+# Two writers that read the same last seq: a transaction (standing in for
+# a second jobrunner) holds an uncommitted row numbered from the job's last
+# seq while jobrunner flushes the job's next events. jobrunner's insert
+# waits for it and, once it commits, fails on (job_id, first_seq) (or
+# last_seq): the flush rolls back and is retried, numbered after that row.
+# Nothing overlaps and no event is lost.
+test_k_a_conflicting_writer_makes_the_flush_retry() {
+    id=$(start_job '{"command":"slow","nodes":["n1","n2","n3"]}')
+    db_psql -v ON_ERROR_STOP=1 <<SQL || fail "conflicting row"
+BEGIN;
+INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)
+SELECT '$id', s + 1, s + 1, 'other {}'
+FROM (SELECT coalesce(max(last_seq), 0) AS s FROM job_event_batches WHERE job_id = '$id') m;
+SELECT pg_sleep(1.5);
+COMMIT;
+SQL
+    wait_job "$id" complete 15
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_event_batches a JOIN job_event_batches b
+        ON a.job_id = b.job_id AND a.ctid < b.ctid AND a.first_seq <= b.last_seq
+        AND b.first_seq <= a.last_seq
+        WHERE a.job_id = '$id'")" "overlapping rows"
+    grep -q 'flush: .* not written; retrying' "$T/log/jobrunner.log" ||
+        fail "jobrunner never retried a flush"
+    all=$(events_of "$(feed "/job_status_feed/$id" 5 -H 'Last-Event-ID: job-0')")
+    n=$(wc -l <<< "$all")
+    assert_eq "$(seq -f 'job-%g' 1 "$n" | tr '\n' ' ')" "$(awk '{print $2}' <<< "$all" | tr '\n' ' ')" \
+        "ids without gap"
+    assert_eq 1 "$(grep -c '^other ' <<< "$all")" "the other writer's event"
+    assert_eq 1 "$(grep -c '^job_complete ' <<< "$all")" "job_complete"
+    assert_eq 3 "$(grep -c '^run_complete ' <<< "$all")" "run_complete per node"
+}
