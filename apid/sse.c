@@ -248,25 +248,36 @@ static int frame_job_row(struct sse_stream *s, long long first, const char *text
     return 0;
 }
 
+/* The rows holding the SSE_FETCH_BATCH events that follow $2: from the
+ * first event after $2 (a = where the window starts: converted data may
+ * have gaps wider than a window), and whether rows start past the window
+ * (more: read on at once, a finished job's stream is not over). */
+#define JOB_FETCH_SQL                                                                       \
+    "WITH w AS (SELECT greatest($2::bigint, (SELECT f.first_seq - 1 FROM job_event_batches f" \
+    "  WHERE f.job_id = $1 AND f.last_seq > $2::bigint ORDER BY f.last_seq LIMIT 1)) AS a),"  \
+    " m AS (SELECT w.a, EXISTS (SELECT 1 FROM job_event_batches x WHERE x.job_id = $1"       \
+    "  AND x.first_seq > w.a + " STR(SSE_FETCH_BATCH) ") AS more FROM w)"                    \
+    " SELECT b.first_seq, b.events, m.more FROM job_event_batches b, m WHERE b.job_id = $1"   \
+    " AND b.last_seq > $2::bigint AND b.first_seq <= m.a + " STR(SSE_FETCH_BATCH)             \
+    " ORDER BY b.last_seq"
+
 /* Reads the job's events after s->after into s->buf: the batch rows that
- * hold the next SSE_FETCH_BATCH events. *sent: how many. */
+ * hold the next SSE_FETCH_BATCH events. *sent: how many; *more: whether
+ * more may follow at once. */
 static int fetch_job(struct sse_stream *s, char **tmp, size_t *tmp_cap, int *sent,
-                     bool *complete)
+                     bool *complete, bool *more)
 {
     char after[32];
     snprintf(after, sizeof after, "%lld", s->after);
     const char *p[2] = { s->job_id, after };
     PGresult *r;
-    if (api_db_exec("sse job events",
-                    "SELECT first_seq, events FROM job_event_batches WHERE job_id = $1 "
-                    "AND last_seq > $2::bigint "
-                    "AND first_seq <= $2::bigint + " STR(SSE_FETCH_BATCH) " ORDER BY last_seq",
-                    2, p, &r) != API_DB_OK)
+    if (api_db_exec("sse job events", JOB_FETCH_SQL, 2, p, &r) != API_DB_OK)
         return -1;
     int room = SSE_FETCH_BATCH, rc = 0;
     for (int i = 0; i < PQntuples(r) && room > 0 && rc == 0; i++)
         rc = frame_job_row(s, strtoll(PQgetvalue(r, i, 0), NULL, 10), PQgetvalue(r, i, 1), tmp,
                            tmp_cap, &room, complete);
+    *more = room == 0 || (PQntuples(r) > 0 && PQgetvalue(r, 0, 2)[0] == 't');
     PQclear(r);
     *sent = SSE_FETCH_BATCH - room;
     return rc;
@@ -305,17 +316,19 @@ static int fetch(struct sse_stream *s)
     char *tmp = NULL;
     size_t tmp_cap = 0;
     int sent = 0;
-    bool complete = false;
-    int rc = s->kind == SSE_JOB ? fetch_job(s, &tmp, &tmp_cap, &sent, &complete)
+    bool complete = false, more = false;
+    int rc = s->kind == SSE_JOB ? fetch_job(s, &tmp, &tmp_cap, &sent, &complete, &more)
                                 : fetch_org(s, &tmp, &tmp_cap, &sent);
     free(tmp);
     if (rc)
         return -1;
-    if (sent >= SSE_FETCH_BATCH) {
+    if (sent >= SSE_FETCH_BATCH)
+        more = true;
+    if (more && !complete) {
         pthread_mutex_lock(&g_mu);
         s->dirty = true; /* more to read */
         pthread_mutex_unlock(&g_mu);
-    } else if (s->kind == SSE_JOB && !complete && sent == 0) {
+    } else if (s->kind == SSE_JOB && !complete && sent == 0 && !more) {
         /* A job that ended without a job_complete event (or vanished):
          * its status and last events are written in one transaction, so
          * nothing more will come. */

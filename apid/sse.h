@@ -1,11 +1,11 @@
 /* Server-Sent Events for the job feeds (GET job_status_feed[/ID]).
  *
  * Events are durable (written by jobrunner with the transitions; the job
- * feed reads job_event_batches, one row per job and batch, the org feed
- * org_events, migration 051): a stream remembers the last id it sent and
- * reads what follows from the database, so a reader that resumes with
- * Last-Event-ID misses nothing and sees every event once, in order, at
- * most SSE_FETCH_BATCH events per read.
+ * feed reads job_event_batches, rows of at most SSE_FETCH_BATCH events,
+ * the org feed org_events, migration 051): a stream remembers the last id
+ * it sent and reads what follows from the database, so a reader that
+ * resumes with Last-Event-ID misses nothing and sees every event once, in
+ * order, at most SSE_FETCH_BATCH events per read.
  *
  * No thread is held by a waiting reader: the response is a libmicrohttpd
  * callback response; when it has nothing to send the callback suspends the
@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shared/event_rows.h"
+
 struct MHD_Connection;
 struct MHD_Response;
 
@@ -34,7 +36,7 @@ enum sse_kind { SSE_JOB, SSE_ORG };
 
 #define SSE_DEFAULT_KEEPALIVE_MS 15000
 #define SSE_BACKSTOP_MS 5000
-#define SSE_FETCH_BATCH 500
+#define SSE_FETCH_BATCH EVENT_ROW_MAX /* a stored row's events at most */
 
 /* ---- pure helpers ---- */
 

@@ -476,6 +476,7 @@ static bool org_event(const char *name, size_t n)
 void batch_event_params_free(struct batch_event_params *p)
 {
     free(p->job_ids);
+    free(p->offs);
     free(p->counts);
     free(p->bodies);
     free(p->org_job_ids);
@@ -502,11 +503,12 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
     size_t *org_off = calloc(n + 1, sizeof *org_off);
     size_t *name_off = calloc(n + 1, sizeof *name_off);
     int64_t *counts = calloc(n + 1, sizeof *counts), *pos = calloc(n + 1, sizeof *pos);
+    int64_t *offs = calloc(n + 1, sizeof *offs);
     const char **tmp = calloc(n + 1, sizeof *tmp);
     const char **ids = calloc(n + 1, sizeof *ids), **org_ids = calloc(n + 1, sizeof *org_ids);
     struct textbuf lines = { 0 }, bodies = { 0 }, names = { 0 }, data = { 0 };
     int rc = -1;
-    if (!rows || !order || !org_off || !name_off || !counts || !pos || !tmp || !ids ||
+    if (!rows || !order || !org_off || !name_off || !counts || !pos || !offs || !tmp || !ids ||
         !org_ids)
         goto out;
     size_t m = 0;
@@ -525,19 +527,24 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
         order[m] = r;
         m++;
     }
-    /* One body per job: its lines in batch order. */
+    /* Per job, its lines in batch order, EVENT_ROW_MAX per body. */
     qsort(order, m, sizeof *order, cmp_row);
+    size_t in_job = 0; /* the job's lines before this one */
     for (size_t i = 0; i < m; i++) {
         bool first = i == 0 || strcmp(order[i - 1]->job_id, order[i]->job_id);
-        if (first) {
+        if (first)
+            in_job = 0;
+        if (first || in_job % EVENT_ROW_MAX == 0) {
             if (i)
                 textbuf_put(&bodies, BATCH_BODY_SEP, 1);
-            ids[p->njobs] = order[i]->job_id;
-            p->njobs++;
+            ids[p->nrows] = order[i]->job_id;
+            offs[p->nrows] = (int64_t)in_job;
+            p->nrows++;
         } else {
             textbuf_put(&bodies, "\n", 1);
         }
-        order[i]->pos = (size_t)++counts[p->njobs - 1];
+        counts[p->nrows - 1]++;
+        order[i]->pos = ++in_job;
         textbuf_put(&bodies, lines.p + order[i]->off, order[i]->len);
     }
     /* The org feed's events, in batch order (rows are). */
@@ -562,15 +569,16 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
     }
     if (lines.oom || bodies.oom || names.oom || data.oom)
         goto out;
-    p->job_ids = pg_array_literal(ids, p->njobs);
-    p->counts = int_array(counts, p->njobs);
+    p->job_ids = pg_array_literal(ids, p->nrows);
+    p->offs = int_array(offs, p->nrows);
+    p->counts = int_array(counts, p->nrows);
     p->bodies = bodies.p ? bodies.p : strdup("");
     bodies.p = NULL; /* now p's */
     p->org_job_ids = pg_array_literal(org_ids, p->norg);
     p->org_pos = int_array(pos, p->norg);
     p->org_names = literal_at(&names, name_off, p->norg, tmp);
     p->org_data = literal_at(&data, org_off, p->norg, tmp);
-    if (p->job_ids && p->counts && p->bodies && p->org_job_ids && p->org_pos && p->org_names &&
+    if (p->job_ids && p->offs && p->counts && p->bodies && p->org_job_ids && p->org_pos && p->org_names &&
         p->org_data)
         rc = 0;
 out:
@@ -581,6 +589,7 @@ out:
     free(org_off);
     free(name_off);
     free(counts);
+    free(offs);
     free(pos);
     free(tmp);
     free(ids);

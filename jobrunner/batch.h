@@ -21,6 +21,7 @@
 #include "jobrunner/job_spec.h"
 #include "shared/textbuf.h"
 #include "shared/pgarray.h"
+#include "shared/event_rows.h"
 
 #define BATCH_MAX_UPDATES 500
 #define BATCH_MAX_DELAY_MS 20
@@ -106,17 +107,20 @@ int batch_event_line(const char *ev, size_t len, char job_id[JOB_ID_LEN + 1],
 
 /* The batch's events as the parameters of jr_store.c's events statement
  * (malloc'd PostgreSQL array literals, but bodies):
- * - per job with events here: job_ids, counts (how many events) and, in
- *   bodies, the job's lines in batch order joined by '\n', the jobs'
- *   bodies joined by BATCH_BODY_SEP;
+ * - per stored row, jobs in job_id order, a job's rows in batch order:
+ *   job_ids, offs (the job's events here in its earlier rows), counts (how
+ *   many events, at most EVENT_ROW_MAX: a bounded row per feed page, also
+ *   when a batch grows while the database is down) and, in bodies, the
+ *   row's lines in batch order joined by '\n', the rows' bodies joined by
+ *   BATCH_BODY_SEP;
  * - per org-feed event (start, job_complete), in batch order: org_job_ids,
  *   org_pos (its place among its job's events here, from 1), org_names
  *   and org_data (its data plus "job":JOB_ID).
  * An event batch_event_line refuses is left out and counted in skipped. */
 struct batch_event_params {
-    char *job_ids, *counts, *bodies;
+    char *job_ids, *offs, *counts, *bodies;
     char *org_job_ids, *org_pos, *org_names, *org_data;
-    size_t njobs, norg, skipped;
+    size_t nrows, norg, skipped;
 };
 /* 0, or -1 when out of memory (nothing to free then). */
 int batch_event_params(const struct batch *b, struct batch_event_params *p);

@@ -115,15 +115,19 @@ static const char *const OUTPUTS_SQL =
     "coalesce((SELECT x.last_seq FROM job_event_batches x WHERE x.job_id = " job     \
     " ORDER BY x.last_seq DESC LIMIT 1), 0)"
 
-/* The batch's events (batch_event_params; chr(30) = BATCH_BODY_SEP): one
- * job_event_batches row per job, numbered on from the job's last event.
+/* The batch's events (batch_event_params; chr(30) = BATCH_BODY_SEP): its
+ * job_event_batches rows, numbered on from the job's last event (every
+ * LAST_SEQ reads the snapshot before this statement; off places a job's
+ * later rows). A concurrent writer that numbered from the same last event
+ * makes this fail on the (job_id, first_seq) or (job_id, last_seq) key:
+ * the flush rolls back and jr_flush retries the whole batch.
  * Events of a job that is not there (purged) are dropped: a foreign key
  * error would fail the batch for good. */
 static const char *const EVENTS_SQL =
     "INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)"
-    " SELECT u.job_id, l.last + 1, l.last + u.n, u.events"
-    " FROM unnest($1::bpchar[], $2::integer[], string_to_array($3, chr(30)))"
-    "   AS u(job_id, n, events)"
+    " SELECT u.job_id, l.last + u.off + 1, l.last + u.off + u.n, u.events"
+    " FROM unnest($1::bpchar[], $2::integer[], $3::integer[], string_to_array($4, chr(30)))"
+    "   AS u(job_id, off, n, events)"
     " CROSS JOIN LATERAL (SELECT " LAST_SEQ("u.job_id") " AS last) l"
     " WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = u.job_id)";
 
@@ -155,7 +159,7 @@ static const struct {
     [ST_JOBS] = { "job updates", JOBS_SQL, 3 },
     [ST_NODES] = { "job node updates", NODES_SQL, 4 },
     [ST_OUTPUTS] = { "job outputs", OUTPUTS_SQL, 1 },
-    [ST_EVENTS] = { "job events", EVENTS_SQL, 3 },
+    [ST_EVENTS] = { "job events", EVENTS_SQL, 4 },
     [ST_ORG_EVENTS] = { "org events", ORG_EVENTS_SQL, 4 },
 };
 
@@ -179,8 +183,8 @@ static int write_events(struct db *db, const struct batch *b)
     if (ep.skipped)
         LOG_ERROR("flush: %zu malformed events not stored", ep.skipped);
     const char *po[4] = { ep.org_job_ids, ep.org_pos, ep.org_names, ep.org_data };
-    const char *pe[3] = { ep.job_ids, ep.counts, ep.bodies };
-    int rc = (ep.norg && run(db, ST_ORG_EVENTS, po)) || (ep.njobs && run(db, ST_EVENTS, pe))
+    const char *pe[4] = { ep.job_ids, ep.offs, ep.counts, ep.bodies };
+    int rc = (ep.norg && run(db, ST_ORG_EVENTS, po)) || (ep.nrows && run(db, ST_EVENTS, pe))
                  ? -1
                  : 0;
     batch_event_params_free(&ep);

@@ -7,26 +7,34 @@
 -- one row instead: seq first_seq..last_seq, one event per line.
 --
 -- events: one line per event, in seq order, joined by '\n' (no trailing
--- newline): the event's name, one space, its SSE data (a compact JSON object
--- on one line: the event's members without type, org, job_id and event).
+-- newline): the event's name, one space, its SSE data (a JSON object on one
+-- line: the event's members without type, org, job_id and event; compact
+-- as jobrunner writes it, with jsonb's blanks after ':' and ',' in the rows
+-- converted below, which apid compacts when sending).
 -- Line k (from 1) is the event seq = first_seq + k - 1 (SSE id job-N).
--- A job's rows cover 1..last seq without gaps or overlaps.
+-- A row holds at most 500 events (EVENT_ROW_MAX, shared/event_rows.h), so
+-- a feed reads a bounded row per page. A job's rows never overlap (the
+-- UNIQUE key catches two writers numbering from the same last seq: the
+-- second fails and retries); converted data may have gaps.
 CREATE TABLE job_event_batches (
     job_id     char(32) NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
     first_seq  integer NOT NULL CHECK (first_seq > 0),
     last_seq   integer NOT NULL CHECK (last_seq >= first_seq),
     events     text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (job_id, last_seq)
+    PRIMARY KEY (job_id, last_seq),
+    UNIQUE (job_id, first_seq)
 );
 
 -- lz4 compresses a batch's text (TOASTed past ~2 KB) in a fraction of the
--- default pglz's time; a server built without lz4 keeps pglz.
+-- default pglz's time; a server built without lz4 keeps pglz (it raises
+-- "compression method lz4 not supported", SQLSTATE 0A000; any other error
+-- fails the migration).
 DO $$
 BEGIN
     EXECUTE 'ALTER TABLE job_event_batches ALTER COLUMN events SET COMPRESSION lz4';
-EXCEPTION WHEN OTHERS THEN
-    NULL;
+EXCEPTION WHEN feature_not_supported THEN
+    RAISE NOTICE 'lz4 not available: job_event_batches.events keeps pglz';
 END $$;
 
 -- The org feed: the events it carries (start, job_complete), one row each,
@@ -47,25 +55,32 @@ CREATE TABLE org_events (
 );
 
 -- Existing events move over with the same numbers: one row per job and
--- transaction (the rows of one batch share created_at) and run of
--- consecutive seqs. Their data keeps jsonb's text (blanks after ':' and
+-- transaction (the rows of one batch share created_at), run of
+-- consecutive seqs and 500 events of that run. Their data keeps jsonb's text (blanks after ':' and
 -- ','); apid sends every data line without JSON blanks (apid/sse.c), so
 -- the feeds send what they sent before. Cost at pushyd start: 45,000 events
 -- took 0.85 s on a busy 2-core machine (about 20 s per million).
 INSERT INTO job_event_batches (job_id, first_seq, last_seq, events, created_at)
 SELECT job_id, min(seq), max(seq), string_agg(name || ' ' || data::text, E'\n' ORDER BY seq),
        created_at
-FROM (SELECT e.*, e.seq - row_number() OVER (PARTITION BY e.job_id, e.created_at
-                                              ORDER BY e.seq) AS island
-      FROM job_events e) x
-GROUP BY job_id, created_at, island;
+FROM (SELECT y.*, (row_number() OVER (PARTITION BY y.job_id, y.created_at, y.island
+                                      ORDER BY y.seq) - 1) / 500 AS part
+      FROM (SELECT e.*, e.seq - row_number() OVER (PARTITION BY e.job_id, e.created_at
+                                                    ORDER BY e.seq) AS island
+            FROM job_events e) y) x
+GROUP BY job_id, created_at, island, part;
 
 INSERT INTO org_events (org_id, org_seq, job_id, seq, name, data, created_at)
 SELECT org_id, org_seq, job_id, seq, name, (data || jsonb_build_object('job', job_id))::text,
        created_at
 FROM job_events WHERE org_seq IS NOT NULL;
 
+-- A server still running on this database holds locks on job_events: fail
+-- the start with a lock timeout (logged by pushyd, which exits; nothing is
+-- applied) instead of waiting for ever. SET LOCAL: this transaction only.
+SET LOCAL lock_timeout = '10s';
 DROP TABLE job_events;
+SET LOCAL lock_timeout = 0;
 
 -- The events one per row, as the table of that name held them, for
 -- operators and tests (nothing on the job path reads it).

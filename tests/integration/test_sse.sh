@@ -213,13 +213,20 @@ RB
     "$PUSHY_BIN/pushy" -c "$T/knife.rb" job output "$id" n1 --channel stderr || fail "job output"
 }
 
+# JSON object lines with their keys sorted, other lines as they are
+sorted_json() { jq -cSrR 'if startswith("{") then fromjson else . end'; }
+
 # feed_lines PATH LAST_ID: "event id" and the data (keys sorted) of every event
 feed_lines() {
     feed "$1" 3 -H "Last-Event-ID: $2" |
         awk '/^event: /{e=$2} /^id: /{i=$2} /^data: /{sub(/^data: /, ""); print e, i; print}' |
-        while IFS= read -r l; do
-            if [[ "$l" == "{"* ]]; then jq -cS . <<< "$l"; else echo "$l"; fi
-        done
+        sorted_json
+}
+
+# fake_job ID LIKE: a finished job row ID in the org of job LIKE (no nodes)
+fake_job() {
+    db_psql -v ON_ERROR_STOP=1 -c "INSERT INTO jobs (id, org_id, command, status, quorum, run_timeout,
+        created_by) SELECT '$1', org_id, 'ok', 'complete', 0, 60, 'alice' FROM jobs WHERE id = '$2'"
 }
 
 # Migration 051 on a database with events: they are put back the way
@@ -230,8 +237,12 @@ test_i_migration_051_keeps_the_events() {
     wait_job "$id" complete 15
     job_before=$(feed_lines "/job_status_feed/$id" job-0)
     org_before=$(feed_lines /job_status_feed org-0)
-    rows_before=$(db_psql -c "SELECT count(*) FROM job_events")
     [ "$(grep -c '^job_complete job-' <<< "$job_before")" = 1 ] || fail "feed before: $job_before"
+    # and a job whose old rows share one created_at around a gap wider than
+    # a feed page (seqs 1..1203, 2000..2002, then 2003), with data holding
+    # "\n", ", " and ": " in strings
+    gid=99999999999999999999999999999901
+    fake_job "$gid" "$id" || fail "fake job"
     pushy_ctl stop jobrunner || fail "stop jobrunner"
     db_psql -v ON_ERROR_STOP=1 <<'SQL' || fail "back to the old schema"
 BEGIN;
@@ -255,6 +266,21 @@ INSERT INTO job_events SELECT * FROM ev;
 DELETE FROM schema_migrations WHERE version = 51;
 COMMIT;
 SQL
+    db_psql -v ON_ERROR_STOP=1 -v g="$gid" <<'SQL' || fail "old rows of the fake job"
+INSERT INTO job_events (org_id, job_id, seq, name, data, created_at)
+SELECT j.org_id, j.id, s,
+       CASE WHEN s = 1 THEN 'start' WHEN s = 2003 THEN 'job_complete' ELSE 'quorum_vote' END,
+       CASE WHEN s = 1 THEN '{"command": "ok", "note": "a, b: c\nd"}'::jsonb
+            WHEN s = 2003 THEN '{"status": "complete"}'::jsonb
+            ELSE jsonb_build_object('node', 'n, ' || s || ': x', 'status', 'success') END,
+       CASE WHEN s = 2003 THEN '2026-01-01 00:00:01Z' ELSE '2026-01-01 00:00:00Z' END::timestamptz
+FROM jobs j, (SELECT generate_series(1, 1203) UNION ALL SELECT generate_series(2000, 2003)) g(s)
+WHERE j.id = :'g';
+SQL
+    rows_before=$(db_psql -c "SELECT count(*) FROM job_events")
+    gap_want=$(db_psql -F $'\n' -c "SELECT name || ' job-' || seq, data::text FROM job_events
+        WHERE job_id = '$gid' ORDER BY seq" | sorted_json)
+    assert_eq 2414 "$(wc -l <<< "$gap_want")" "expected lines of the fake job"
     stop_pushy || fail "stop"
     start_pushy || fail "start"
     assert_eq 51 "$(db_psql -c "SELECT max(version) FROM schema_migrations")"
@@ -264,6 +290,18 @@ SQL
     # the data lines are compact, as before
     out=$(feed "/job_status_feed/$id" 3 -H "Last-Event-ID: job-0")
     if grep -q '^data: .*": ' <<< "$out"; then fail "blanks in the data: $out"; fi
+    # the fake job: rows of at most 500 events, one run split at 500, the gap
+    # kept; its feed jumps the gap, keeps the blanks inside strings
+    assert_eq "1 500|501 1000|1001 1203|2000 2002|2003 2003" \
+        "$(db_psql -c "SELECT first_seq, last_seq FROM job_event_batches
+            WHERE job_id = '$gid' ORDER BY first_seq" | tr '|' ' ' | paste -sd '|')" \
+        "converted rows"
+    assert_eq "$gap_want" "$(feed_lines "/job_status_feed/$gid" job-0)" "fake job feed"
+    assert_eq "$(tail -n +1401 <<< "$gap_want")" "$(feed_lines "/job_status_feed/$gid" job-700)" \
+        "fake job feed from job-700"
+    out=$(feed "/job_status_feed/$gid" 3 -H "Last-Event-ID: job-0")
+    assert_contains "$out" 'data: {"note":"a, b: c\nd","command":"ok"}'
+    assert_contains "$out" 'data: {"node":"n, 2000: x","status":"success"}'
     # and the numbering goes on after the converted events
     for n in $NODES; do wait_for 30 node_ready "$n" || fail "node $n not back"; done
     id2=$(start_job '{"command":"ok","nodes":["n1"]}')
@@ -273,4 +311,70 @@ SQL
     n_org=$(wc -l <<< "$org_after")
     assert_eq "$(seq -f 'org-%g' 1 "$n_org" | tr '\n' ' ')" "$(awk '{print $2}' <<< "$org_after" | tr '\n' ' ')" \
         "org ids go on without a gap"
+}
+
+# A stored row of more than a page (1,200 events; rows written before they
+# were split), then a gap wider than a page: a feed resumed in the middle of
+# the row sends the rest of it, jumps the gap and ends with job_complete.
+# Two rows of one job may not start at the same seq (two writers that read
+# the same last seq: the second's flush fails and is retried).
+test_j_resume_inside_a_row_of_more_than_a_page() {
+    id=$(start_job '{"command":"ok","nodes":["n1"]}')
+    wait_job "$id" complete 15
+    big=99999999999999999999999999999902
+    fake_job "$big" "$id" || fail "fake job"
+    db_psql -v ON_ERROR_STOP=1 -v g="$big" <<'SQL' || fail "rows of the fake job"
+INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)
+SELECT :'g', 1, 1200, string_agg('quorum_vote {"node":"n' || s || '"}', E'\n' ORDER BY s)
+FROM generate_series(1, 1200) s;
+INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)
+VALUES (:'g', 1900, 1901, E'run_start {"node":"n1"}\njob_complete {"status":"complete"}');
+SQL
+    want=$( (for i in $(seq 701 1200); do echo "quorum_vote job-$i"; done
+             echo "run_start job-1900"; echo "job_complete job-1901") )
+    assert_eq "$want" "$(events_of "$(feed "/job_status_feed/$big" 5 -H 'Last-Event-ID: job-700')")" \
+        "resumed after job-700"
+    out=$(feed "/job_status_feed/$big" 5 -H 'Last-Event-ID: job-1199')
+    assert_eq "quorum_vote job-1200 run_start job-1900 job_complete job-1901" \
+        "$(events_of "$out" | tr '\n' ' ' | sed 's/ $//')" "resumed after job-1199"
+    assert_contains "$out" 'data: {"node":"n1200"}'
+    # overlapping rows: 1902..1902 then 1902..1903 (the same first seq)
+    db_psql -c "INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)
+        VALUES ('$big', 1902, 1902, 'x {}')" || fail "first row"
+    if db_psql -c "INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)
+        VALUES ('$big', 1902, 1903, E'x {}\\ny {}')" 2>/dev/null; then
+        fail "a row overlapping 1902..1902 was accepted"
+    fi
+}
+
+# Two writers that read the same last seq: a transaction (standing in for
+# a second jobrunner) holds an uncommitted row numbered from the job's last
+# seq while jobrunner flushes the job's next events. jobrunner's insert
+# waits for it and, once it commits, fails on (job_id, first_seq) (or
+# last_seq): the flush rolls back and is retried, numbered after that row.
+# Nothing overlaps and no event is lost.
+test_k_a_conflicting_writer_makes_the_flush_retry() {
+    id=$(start_job '{"command":"slow","nodes":["n1","n2","n3"]}')
+    db_psql -v ON_ERROR_STOP=1 <<SQL || fail "conflicting row"
+BEGIN;
+INSERT INTO job_event_batches (job_id, first_seq, last_seq, events)
+SELECT '$id', s + 1, s + 1, 'other {}'
+FROM (SELECT coalesce(max(last_seq), 0) AS s FROM job_event_batches WHERE job_id = '$id') m;
+SELECT pg_sleep(1.5);
+COMMIT;
+SQL
+    wait_job "$id" complete 15
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_event_batches a JOIN job_event_batches b
+        ON a.job_id = b.job_id AND a.ctid < b.ctid AND a.first_seq <= b.last_seq
+        AND b.first_seq <= a.last_seq
+        WHERE a.job_id = '$id'")" "overlapping rows"
+    grep -q 'flush: .* not written; retrying' "$T/log/jobrunner.log" ||
+        fail "jobrunner never retried a flush"
+    all=$(events_of "$(feed "/job_status_feed/$id" 5 -H 'Last-Event-ID: job-0')")
+    n=$(wc -l <<< "$all")
+    assert_eq "$(seq -f 'job-%g' 1 "$n" | tr '\n' ' ')" "$(awk '{print $2}' <<< "$all" | tr '\n' ' ')" \
+        "ids without gap"
+    assert_eq 1 "$(grep -c '^other ' <<< "$all")" "the other writer's event"
+    assert_eq 1 "$(grep -c '^job_complete ' <<< "$all")" "job_complete"
+    assert_eq 3 "$(grep -c '^run_complete ' <<< "$all")" "run_complete per node"
 }

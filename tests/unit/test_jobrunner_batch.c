@@ -264,10 +264,11 @@ Test(batch, event_params_group_the_lines_by_job)
     struct batch_event_params p;
     cr_assert_eq(batch_event_params(&b, &p), 0);
     cr_assert_eq(p.skipped, 1);
-    cr_assert_eq(p.njobs, 2);
+    cr_assert_eq(p.nrows, 2);
     const char *ids[] = { J1, J2 };
     assert_literal(p.job_ids, ids, 2);
     cr_assert_str_eq(p.counts, "{2,3}");
+    cr_assert_str_eq(p.offs, "{0,0}");
     cr_assert_str_eq(p.bodies,
                      "quorum_vote {\"node\":\"a\"}\njob_complete {\"status\":\"complete\"}"
                      BATCH_BODY_SEP
@@ -289,15 +290,63 @@ Test(batch, event_params_group_the_lines_by_job)
     cr_assert_null(p.bodies);
 }
 
+/* A job's events of one batch go into rows of at most EVENT_ROW_MAX
+ * consecutive events (a feed page reads a bounded row), numbered on by off;
+ * the org feed's positions still count over all of the job's events. */
+Test(batch, event_params_split_a_job_into_rows_of_event_row_max)
+{
+    size_t n1 = 2 * EVENT_ROW_MAX + 3;
+    char ev[128];
+    add_ev(EV(J1, "start", ""));
+    for (size_t i = 2; i < n1; i++) {
+        snprintf(ev, sizeof ev, EV(J1, "quorum_vote", ",\"node\":\"n%zu\""), i);
+        add_ev(ev);
+        if (i == 7)
+            add_ev(EV(J2, "start", "")); /* another job's event in between */
+    }
+    add_ev(EV(J1, "job_complete", ""));
+    struct batch_event_params p;
+    cr_assert_eq(batch_event_params(&b, &p), 0);
+    cr_assert_eq(p.nrows, 4);
+    const char *ids[] = { J1, J1, J1, J2 };
+    assert_literal(p.job_ids, ids, 4);
+    char want[128];
+    snprintf(want, sizeof want, "{%d,%d,%d,0}", 0, EVENT_ROW_MAX, 2 * EVENT_ROW_MAX);
+    cr_assert_str_eq(p.offs, want);
+    snprintf(want, sizeof want, "{%d,%d,3,1}", EVENT_ROW_MAX, EVENT_ROW_MAX);
+    cr_assert_str_eq(p.counts, want);
+    /* every body holds its count of lines, in order: row k starts with event
+     * k * EVENT_ROW_MAX + 1 */
+    const char *body = p.bodies;
+    for (size_t r = 0; r < 4; r++) {
+        size_t len = strcspn(body, BATCH_BODY_SEP), lines = 1;
+        for (size_t i = 0; i < len; i++)
+            lines += body[i] == '\n';
+        cr_assert_eq(lines, r < 2 ? EVENT_ROW_MAX : r == 2 ? 3 : 1, "row %zu", r);
+        if (r == 1 || r == 2) {
+            snprintf(want, sizeof want, "quorum_vote {\"node\":\"n%zu\"}",
+                     r * EVENT_ROW_MAX + 1);
+            cr_assert_eq(strncmp(body, want, strlen(want)), 0, "row %zu: %.40s", r, body);
+        }
+        body += len + (body[len] ? 1 : 0);
+    }
+    cr_assert_eq(*body, '\0');
+    cr_assert(strstr(p.bodies, "\njob_complete {}" BATCH_BODY_SEP "start {}"));
+    snprintf(want, sizeof want, "{1,1,%zu}", n1);
+    cr_assert_str_eq(p.org_pos, want);
+    batch_event_params_free(&p);
+}
+
 Test(batch, event_params_of_no_events)
 {
     batch_add_node(&b, J1, "n1", JOB_NODE_READY, 1, 1);
     struct batch_event_params p;
     cr_assert_eq(batch_event_params(&b, &p), 0);
-    cr_assert_eq(p.njobs, 0);
+    cr_assert_eq(p.nrows, 0);
     cr_assert_eq(p.norg, 0);
     cr_assert_str_eq(p.job_ids, "{}");
     cr_assert_str_eq(p.counts, "{}");
+    cr_assert_str_eq(p.offs, "{}");
     cr_assert_str_eq(p.bodies, "");
     cr_assert_str_eq(p.org_data, "{}");
     batch_event_params_free(&p);
