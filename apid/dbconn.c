@@ -130,6 +130,24 @@ static PGresult *run(struct db_slot *s, const char *what, const char *sql, int n
     return r;
 }
 
+/* The thread's connection for one attempt, connected anew (with an empty
+ * statement cache) when it was missing or broken; NULL when the database is
+ * unavailable (counted). *had_conn: whether a connection existed before. */
+static struct db *attempt_conn(struct db_slot *slot, bool *had_conn)
+{
+    struct db *db = &slot->db;
+    *had_conn = db->conn != NULL;
+    if (!*had_conn || PQstatus(db->conn) != CONNECTION_OK) {
+        stmt_cache_reset(&slot->stmts); /* db_get connects anew: nothing is prepared */
+        slot->stmts_conn = NULL;
+    }
+    if (!db_get(db)) {
+        metrics_db_error();
+        return NULL;
+    }
+    return db;
+}
+
 enum api_db_status api_db_exec(const char *what, const char *sql, int nparams,
                                const char *const *params, PGresult **res)
 {
@@ -139,17 +157,11 @@ enum api_db_status api_db_exec(const char *what, const char *sql, int nparams,
         metrics_db_error();
         return API_DB_UNAVAILABLE;
     }
-    struct db *db = &slot->db;
     for (int attempt = 0; attempt < 2; attempt++) {
-        bool had_conn = db->conn != NULL;
-        if (!had_conn || PQstatus(db->conn) != CONNECTION_OK) {
-            stmt_cache_reset(&slot->stmts); /* db_get connects anew: nothing is prepared */
-            slot->stmts_conn = NULL;
-        }
-        if (!db_get(db)) {
-            metrics_db_error();
+        bool had_conn;
+        struct db *db = attempt_conn(slot, &had_conn);
+        if (!db)
             return API_DB_UNAVAILABLE;
-        }
         PGresult *r = run(slot, what, sql, nparams, params);
         if (r) {
             *res = r;
@@ -251,17 +263,10 @@ enum api_db_status api_db_exec_batch(const struct api_db_stmt *b, int n, PGresul
         metrics_db_error();
         return API_DB_UNAVAILABLE;
     }
-    struct db *db = &slot->db;
     for (int attempt = 0; attempt < 2; attempt++) {
-        bool had_conn = db->conn != NULL;
-        if (!had_conn || PQstatus(db->conn) != CONNECTION_OK) {
-            stmt_cache_reset(&slot->stmts); /* db_get connects anew: nothing is prepared */
-            slot->stmts_conn = NULL;
-        }
-        if (!db_get(db)) {
-            metrics_db_error();
+        bool had_conn;
+        if (!attempt_conn(slot, &had_conn))
             return API_DB_UNAVAILABLE;
-        }
         int rc = run_pipeline(slot, b, n, res);
         if (rc == 0)
             return API_DB_OK;
