@@ -54,11 +54,11 @@ CREATE TABLE org_events (
     FOREIGN KEY (job_id, org_id) REFERENCES jobs (id, org_id) ON DELETE CASCADE
 );
 
--- Existing events move over with the same numbers: one row per job and
--- transaction (the rows of one batch share created_at), run of
--- consecutive seqs and 500 events of that run. Their data keeps jsonb's text (blanks after ':' and
--- ','); apid sends every data line without JSON blanks (apid/sse.c), so
--- the feeds send what they sent before. Cost at pushyd start: 45,000 events
+-- Existing events move over with the same numbers: one row per job,
+-- transaction (the rows of one batch share created_at), run of consecutive
+-- seqs and 500 events of that run. Their data keeps jsonb's text (blanks
+-- after ':' and ','); apid sends every data line without JSON blanks
+-- (apid/sse.c), so the feeds send what they sent before. Cost at pushyd start: 45,000 events
 -- took 0.85 s on a busy 2-core machine (about 20 s per million).
 INSERT INTO job_event_batches (job_id, first_seq, last_seq, events, created_at)
 SELECT job_id, min(seq), max(seq), string_agg(name || ' ' || data::text, E'\n' ORDER BY seq),
