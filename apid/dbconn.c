@@ -130,11 +130,18 @@ static PGresult *run(struct db_slot *s, const char *what, const char *sql, int n
     return r;
 }
 
-/* The thread's connection for one attempt, connected anew (with an empty
- * statement cache) when it was missing or broken; NULL when the database is
- * unavailable (counted). *had_conn: whether a connection existed before. */
-static struct db *attempt_conn(struct db_slot *slot, bool *had_conn)
+/* The thread's slot for one attempt, its connection made anew (with an
+ * empty statement cache) when it was missing or broken; NULL when the
+ * database is unavailable (counted). *had_conn: whether a connection
+ * existed before. */
+static struct db_slot *attempt_slot(bool *had_conn)
 {
+    struct db_slot *slot = thread_slot();
+    *had_conn = false;
+    if (!slot) {
+        metrics_db_error();
+        return NULL;
+    }
     struct db *db = &slot->db;
     *had_conn = db->conn != NULL;
     if (!*had_conn || PQstatus(db->conn) != CONNECTION_OK) {
@@ -145,22 +152,17 @@ static struct db *attempt_conn(struct db_slot *slot, bool *had_conn)
         metrics_db_error();
         return NULL;
     }
-    return db;
+    return slot;
 }
 
 enum api_db_status api_db_exec(const char *what, const char *sql, int nparams,
                                const char *const *params, PGresult **res)
 {
     *res = NULL;
-    struct db_slot *slot = thread_slot();
-    if (!slot) {
-        metrics_db_error();
-        return API_DB_UNAVAILABLE;
-    }
     for (int attempt = 0; attempt < 2; attempt++) {
         bool had_conn;
-        struct db *db = attempt_conn(slot, &had_conn);
-        if (!db)
+        struct db_slot *slot = attempt_slot(&had_conn);
+        if (!slot)
             return API_DB_UNAVAILABLE;
         PGresult *r = run(slot, what, sql, nparams, params);
         if (r) {
@@ -168,7 +170,7 @@ enum api_db_status api_db_exec(const char *what, const char *sql, int nparams,
             return API_DB_OK;
         }
         metrics_db_error();
-        if (db->conn)
+        if (slot->db.conn)
             return API_DB_ERROR;      /* the statement failed, the connection is fine */
         if (!had_conn)
             return API_DB_UNAVAILABLE; /* a fresh connection broke at once */
@@ -258,14 +260,10 @@ enum api_db_status api_db_exec_batch(const struct api_db_stmt *b, int n, PGresul
         res[i] = NULL;
     if (n < 1 || n > API_DB_BATCH_MAX)
         return API_DB_ERROR;
-    struct db_slot *slot = thread_slot();
-    if (!slot) {
-        metrics_db_error();
-        return API_DB_UNAVAILABLE;
-    }
     for (int attempt = 0; attempt < 2; attempt++) {
         bool had_conn;
-        if (!attempt_conn(slot, &had_conn))
+        struct db_slot *slot = attempt_slot(&had_conn);
+        if (!slot)
             return API_DB_UNAVAILABLE;
         int rc = run_pipeline(slot, b, n, res);
         if (rc == 0)
