@@ -101,6 +101,18 @@ int db_command(struct db *db, const char *what, const char *sql, int nparams,
     return 0;
 }
 
+int db_script(struct db *db, const char *what, const char *sql)
+{
+    PGconn *c = db_get(db);
+    if (!c)
+        return -1;
+    PGresult *r = checked(db, c, what, PQexec(c, sql));
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
 static int exec_simple(PGconn *c, const char *sql, const char *what)
 {
     PGresult *r = PQexec(c, sql);

@@ -30,6 +30,9 @@ PGresult *db_exec_prepared(struct db *db, const char *what, const char *name, in
 /* Like db_exec for statements whose result is not needed: 0 or -1. */
 int db_command(struct db *db, const char *what, const char *sql, int nparams,
                const char *const *params);
+/* Runs constant SQL of one or more statements (`;` between them, no
+ * parameters) in one round trip: 0 or -1 (logged with what). */
+int db_script(struct db *db, const char *what, const char *sql);
 
 /* Applies every embedded migration not yet recorded in schema_migrations
  * (in version order, each in its own transaction) under an advisory lock

@@ -375,6 +375,51 @@ test_n2_a_purged_job_takes_its_events() {
     assert_eq "$counter" "$(db_psql -c "SELECT last_seq FROM org_event_counters c JOIN orgs o ON o.id = c.org_id WHERE o.name = '$ORG'")"
 }
 
+# job_nodes -> jobs is checked per statement (migration 052), not by a
+# foreign key: the same guarantees, including the key's locking.
+test_n3_job_nodes_rows_need_their_job() {
+    local ghost=0123456789abcdef0123456789abcdef
+    out=$(db_psql -v ON_ERROR_STOP=1 -c "INSERT INTO job_nodes (job_id, node_name, status) VALUES ('$ghost', 'n1', 'new')" 2>&1) \
+        && fail "a row for a missing job was inserted"
+    assert_contains "$out" 'violates foreign key constraint "job_nodes_job_id_fkey"'
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = '$ghost'")"
+
+    id=$(start_job '{"command":"ok","nodes":["n1","n2"]}')
+    wait_job "$id" complete 15
+    out=$(db_psql -v ON_ERROR_STOP=1 -c "UPDATE job_nodes SET job_id = '$ghost' WHERE job_id = '$id'" 2>&1) \
+        && fail "a row moved to another job"
+    assert_contains "$out" "cannot change"
+
+    # an insert waits for a concurrent delete of its job, then fails
+    db_psql -c "BEGIN; DELETE FROM jobs WHERE id = '$id'; SELECT pg_sleep(1); COMMIT" > /dev/null &
+    local del=$!
+    sleep 0.3
+    out=$(db_psql -v ON_ERROR_STOP=1 -c "INSERT INTO job_nodes (job_id, node_name, status) VALUES ('$id', 'late', 'new')" 2>&1) \
+        && fail "a row was inserted for a job being deleted"
+    wait "$del" || fail "delete"
+    assert_contains "$out" "job_nodes_job_id_fkey"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = '$id'")" "rows deleted with their job"
+
+    # a delete waits for a concurrent insert of its job's rows, then takes them too
+    id=$(start_job '{"command":"ok","nodes":["n1"]}')
+    wait_job "$id" complete 15
+    db_psql -c "BEGIN; INSERT INTO job_nodes (job_id, node_name, status) VALUES ('$id', 'late', 'new'); SELECT pg_sleep(1); COMMIT" > /dev/null &
+    local ins=$!
+    sleep 0.3
+    db_psql -v ON_ERROR_STOP=1 -c "DELETE FROM jobs WHERE id = '$id'" > /dev/null || fail "delete"
+    wait "$ins" || fail "the insert before the delete failed"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = '$id'")" "rows of a deleted job"
+
+    # deleting an org deletes its jobs' rows (orgs -> jobs cascades)
+    db_psql -v ON_ERROR_STOP=1 -c "
+        INSERT INTO orgs (name, guid) VALUES ('gone-org', 'fedcba9876543210fedcba9876543210');
+        INSERT INTO jobs (id, org_id, command, status, quorum, run_timeout, created_by)
+            SELECT '$ghost', id, 'ok', 'complete', 1, 60, 'alice' FROM orgs WHERE name = 'gone-org';
+        INSERT INTO job_nodes (job_id, node_name, status) VALUES ('$ghost', 'n1', 'succeeded');
+        DELETE FROM orgs WHERE name = 'gone-org';" > /dev/null || fail "org delete"
+    assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = '$ghost'")" "rows of a deleted org's job"
+}
+
 test_o_a_5000_node_job() {
     # n1 and n2 are real; 4998 names were never seen, so they are unavailable
     { printf '{"command":"ok","quorum":2,"nodes":["n1","n2"'

@@ -1,0 +1,81 @@
+-- job_nodes -> jobs, checked once per statement instead of once per row
+-- (issue 9, fan-out). The foreign key ran its check query for every
+-- inserted row: about 23 us each, 20-30 ms of the critical path before a
+-- 1,000-node job could start, inside the transaction that creates it.
+-- The triggers below keep what the key guaranteed:
+--   * an inserted row's job exists, and is locked FOR KEY SHARE as the key
+--     locked it, so a concurrent DELETE of that job waits for this
+--     transaction (and a job deleted first makes the insert fail);
+--   * a row's job_id never changes;
+--   * deleting or truncating jobs deletes their rows (ON DELETE CASCADE),
+--     also when the delete cascades from orgs.
+-- The error keeps the key's SQLSTATE (23503) and name.
+-- A server still running on this database: fail with a lock timeout, as 051.
+SET LOCAL lock_timeout = '10s';
+ALTER TABLE job_nodes DROP CONSTRAINT job_nodes_job_id_fkey;
+SET LOCAL lock_timeout = 0;
+
+CREATE FUNCTION job_nodes_check_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    wanted bigint;
+    found bigint;
+BEGIN
+    SELECT count(DISTINCT job_id) INTO wanted FROM new_job_nodes;
+    SELECT count(*) INTO found FROM (
+        SELECT 1 FROM jobs j
+        WHERE j.id IN (SELECT DISTINCT job_id FROM new_job_nodes)
+        FOR KEY SHARE OF j) locked;
+    IF found <> wanted THEN
+        RAISE EXCEPTION 'insert or update on table "job_nodes" violates foreign key constraint "job_nodes_job_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'Key (job_id) is not present in table "jobs".';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER job_nodes_check_jobs AFTER INSERT ON job_nodes
+    REFERENCING NEW TABLE AS new_job_nodes
+    FOR EACH STATEMENT EXECUTE FUNCTION job_nodes_check_jobs();
+
+CREATE FUNCTION job_nodes_job_id_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id IS DISTINCT FROM OLD.job_id THEN
+        RAISE EXCEPTION 'job_nodes.job_id cannot change (% -> %)', OLD.job_id, NEW.job_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER job_nodes_job_id_fixed BEFORE UPDATE OF job_id ON job_nodes
+    FOR EACH ROW EXECUTE FUNCTION job_nodes_job_id_fixed();
+
+CREATE FUNCTION jobs_id_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS DISTINCT FROM OLD.id THEN
+        RAISE EXCEPTION 'jobs.id cannot change (% -> %)', OLD.id, NEW.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER jobs_id_fixed BEFORE UPDATE OF id ON jobs
+    FOR EACH ROW EXECUTE FUNCTION jobs_id_fixed();
+
+CREATE FUNCTION jobs_delete_job_nodes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM job_nodes n USING old_jobs o WHERE n.job_id = o.id;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER jobs_delete_job_nodes AFTER DELETE ON jobs
+    REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs_delete_job_nodes();
+
+CREATE FUNCTION jobs_truncate_job_nodes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE job_nodes;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER jobs_truncate_job_nodes AFTER TRUNCATE ON jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs_truncate_job_nodes();
