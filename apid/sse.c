@@ -12,10 +12,10 @@
 #include <time.h>
 
 #include "apid/dbconn.h"
-#include "shared/bus.h"
 #include "shared/log.h"
 #include "shared/textbuf.h"
 #include "shared/timefmt.h"
+#include "shared/wire.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -458,22 +458,153 @@ static void wake(struct sse_stream *s, bool dirty)
     }
 }
 
-static void on_event(json_t *m)
+/* ---- the job-events notice ---- */
+
+static int cmp_str(const void *a, const void *b)
 {
-    const char *type = json_string_value(json_object_get(m, "type"));
-    const char *org = json_string_value(json_object_get(m, "org"));
-    const char *job = json_string_value(json_object_get(m, "job_id"));
-    const char *ev = json_string_value(json_object_get(m, "event"));
-    if (!type || strcmp(type, "job_event") || !org || !job || !ev)
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The strings of the array member key of o, each valid by ok, sorted, in
+ * a malloc'd array (*out; NULL when empty). 0 or -1 with a message. */
+static int notice_names(const json_t *o, const char *key, bool (*ok)(const char *, size_t),
+                        const char ***out, size_t *n, char *err, size_t errlen)
+{
+    const json_t *a = json_object_get(o, key);
+    *out = NULL;
+    *n = 0;
+    if (!json_is_array(a)) {
+        snprintf(err, errlen, "\"%s\" is not an array", key);
+        return -1;
+    }
+    size_t k = json_array_size(a);
+    if (k == 0)
+        return 0;
+    const char **v = calloc(k, sizeof *v);
+    if (!v) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        const json_t *e = json_array_get(a, i);
+        if (!json_is_string(e) || !ok(json_string_value(e), json_string_length(e))) {
+            snprintf(err, errlen, "\"%s\"[%zu] is not a valid name", key, i);
+            free(v);
+            return -1;
+        }
+        v[i] = json_string_value(e);
+    }
+    qsort(v, k, sizeof *v, cmp_str);
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+static bool notice_job_ok(const char *s, size_t n)
+{
+    return strlen(s) == n && wire_valid_job_id(s, n);
+}
+
+/* Any org name a stream can hold (struct sse_stream's org). */
+static bool notice_org_ok(const char *s, size_t n)
+{
+    return n > 0 && n < 256 && strlen(s) == n;
+}
+
+void sse_notice_free(struct sse_notice *n)
+{
+    free(n->jobs);
+    free(n->orgs);
+    json_decref(n->root);
+    memset(n, 0, sizeof *n);
+}
+
+int sse_notice_parse(const char *buf, size_t len, struct sse_notice *n, char *err, size_t errlen)
+{
+    memset(n, 0, sizeof *n);
+    json_error_t je;
+    n->root = json_loadb(buf, len, 0, &je);
+    if (!n->root) {
+        snprintf(err, errlen, "not JSON: %s", je.text);
+        return -1;
+    }
+    const char *type = json_string_value(json_object_get(n->root, "type"));
+    if (!json_is_object(n->root) || !type || strcmp(type, "job_events")) {
+        snprintf(err, errlen, "not a job_events object");
+        sse_notice_free(n);
+        return -1;
+    }
+    if (notice_names(n->root, "jobs", notice_job_ok, &n->jobs, &n->njobs, err, errlen) ||
+        notice_names(n->root, "orgs", notice_org_ok, &n->orgs, &n->norgs, err, errlen)) {
+        sse_notice_free(n);
+        return -1;
+    }
+    return 0;
+}
+
+static bool has(const char *const *v, size_t n, const char *s)
+{
+    return n && bsearch(&s, v, n, sizeof *v, cmp_str);
+}
+
+bool sse_notice_has_job(const struct sse_notice *n, const char *job_id)
+{
+    return has(n->jobs, n->njobs, job_id);
+}
+
+bool sse_notice_has_org(const struct sse_notice *n, const char *org)
+{
+    return has(n->orgs, n->norgs, org);
+}
+
+/* A bad notice is jobrunner's bug, not the client's: logged at most every
+ * 10 s (the backstop still wakes the feeds). */
+static void notice_dropped(const char *err)
+{
+    static int64_t last_ms;
+    static unsigned long quiet;
+    int64_t now = time_now_ms();
+    if (last_ms && now - last_ms < 10000) {
+        quiet++;
         return;
-    bool org_event = !strcmp(ev, "start") || !strcmp(ev, "job_complete");
+    }
+    LOG_WARN("sse: job-events notice ignored: %s (%lu more since the last report)", err, quiet);
+    last_ms = now;
+    quiet = 0;
+}
+
+static void on_notice(const char *buf, size_t len)
+{
+    struct sse_notice n;
+    char err[128];
+    if (sse_notice_parse(buf, len, &n, err, sizeof err)) {
+        notice_dropped(err);
+        return;
+    }
     pthread_mutex_lock(&g_mu);
     for (struct sse_stream *s = g_head; s; s = s->next) {
-        if (s->kind == SSE_JOB ? !strcmp(s->job_id, job)
-                               : org_event && !strcmp(s->org, org))
+        if (s->kind == SSE_JOB ? sse_notice_has_job(&n, s->job_id)
+                               : sse_notice_has_org(&n, s->org))
             wake(s, true);
     }
     pthread_mutex_unlock(&g_mu);
+    sse_notice_free(&n);
+}
+
+/* Handles one message of the bus: false when none came (timeout, closing). */
+static bool recv_notice(int flags)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rv = nng_recv(g_events, &buf, &len, flags | NNG_FLAG_ALLOC);
+    if (rv) {
+        if (rv != NNG_EAGAIN && rv != NNG_ETIMEDOUT && rv != NNG_ECLOSED)
+            LOG_WARN("sse: job-events recv: %s", nng_strerror(rv));
+        return false;
+    }
+    on_notice(buf, len);
+    nng_free(buf, len);
+    return true;
 }
 
 static void *hub(void *arg)
@@ -486,15 +617,10 @@ static void *hub(void *arg)
         pthread_mutex_unlock(&g_mu);
         if (closing)
             break;
-        json_t *m = bus_recv_json(g_events, 0); /* recv timeout: a tick */
-        if (m) {
-            on_event(m);
-            json_decref(m);
+        if (recv_notice(0)) { /* recv timeout: a tick */
             /* Drain what else is queued before the housekeeping. */
-            while ((m = bus_recv_json(g_events, NNG_FLAG_NONBLOCK)) != NULL) {
-                on_event(m);
-                json_decref(m);
-            }
+            while (recv_notice(NNG_FLAG_NONBLOCK))
+                ;
         }
         int64_t now = time_now_ms();
         bool backstop = now >= next_backstop;

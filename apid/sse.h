@@ -10,10 +10,12 @@
  * No thread is held by a waiting reader: the response is a libmicrohttpd
  * callback response; when it has nothing to send the callback suspends the
  * connection (MHD_suspend_connection). A hub thread SUBscribes to the
- * job-events bus and resumes the streams an event concerns; it also resumes
- * idle streams for a keep-alive comment (every sse_keepalive, default 15 s,
- * env PUSHY_SSE_KEEPALIVE_MS for tests) and every few seconds as a backstop
- * for a lost bus message.
+ * job-events bus, where jobrunner publishes after each commit one notice
+ * naming the jobs that have new events and the orgs whose feed has
+ * (jobrunner/event_notice.h), and resumes the streams a notice names; it
+ * also resumes idle streams for a keep-alive comment (every sse_keepalive,
+ * default 15 s, env PUSHY_SSE_KEEPALIVE_MS for tests) and every few
+ * seconds as a backstop for a lost (or malformed) notice.
  *
  * Framing: "event: NAME\nid: job-N\ndata: {json}\n\n"; keep-alive ": keepalive\n\n".
  * Job feed: events after Last-Event-ID (or all), live ones, closed after
@@ -54,12 +56,31 @@ int sse_frame(char **buf, size_t *len, size_t *cap, const char *event, const cha
  * stored data is sent compact); returns the new length. */
 size_t sse_json_compact(char *s, size_t n);
 
+/* A job-events notice, {"type":"job_events","jobs":[JOB_ID,...],
+ * "orgs":[ORG,...]}: the feeds to wake. */
+struct json_t;
+struct sse_notice {
+    struct json_t *root;   /* owns the strings below */
+    const char **jobs;     /* job ids, sorted */
+    size_t njobs;
+    const char **orgs;     /* org names, sorted */
+    size_t norgs;
+};
+/* Parses and validates one (type "job_events"; jobs: an array of job ids,
+ * wire_valid_job_id; orgs: an array of 1..255 byte strings without NUL).
+ * 0, or -1 with a message in err (nothing to free then). */
+int sse_notice_parse(const char *buf, size_t len, struct sse_notice *n, char *err,
+                     size_t errlen);
+bool sse_notice_has_job(const struct sse_notice *n, const char *job_id);
+bool sse_notice_has_org(const struct sse_notice *n, const char *org);
+void sse_notice_free(struct sse_notice *n);
+
 /* ---- streams ---- */
 
 struct sse_stream;
 
 /* A stream for org_id (and job_id for SSE_JOB) that continues after the
- * event number `after`. org: the org's name (bus events carry names). */
+ * event number `after`. org: the org's name (notices carry names). */
 struct sse_stream *sse_stream_new(enum sse_kind kind, const char *org, const char *org_id,
                                   const char *job_id, long long after);
 /* Queues a frame to send before anything else (summary, start_of_history). */

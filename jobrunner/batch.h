@@ -6,9 +6,9 @@
  * caller forces it.
  * Several updates of one job or one node in a batch collapse to the last
  * (the transaction is atomic, so nobody could have seen the others).
- * Events wait in the batch too and are published after the commit, so a
- * subscriber that sees `job_complete` finds the job complete in the
- * database. Pure code: the SQL itself runs in jobrunner/jr_store.c. */
+ * Events wait in the batch too; the notice naming their jobs is published
+ * after the commit (event_notice.h), so a subscriber woken for a job's
+ * `job_complete` finds the job complete in the database. Pure code: the SQL itself runs in jobrunner/jr_store.c. */
 #ifndef PUSHY_JOB_BATCH_H
 #define PUSHY_JOB_BATCH_H
 
@@ -47,7 +47,7 @@ struct batch {
     size_t njobs, cap_jobs;
     struct batch_node_upd *nodes;
     size_t nnodes, cap_nodes;
-    /* events, publication order (also stored, see batch_event_params): their compact
+    /* events, arrival order (stored, see batch_event_params): their compact
      * JSON objects joined by ',' in event_text, each at ev_off[i], ev_len[i] */
     struct textbuf event_text;
     size_t *ev_off, *ev_len;
@@ -62,7 +62,7 @@ struct batch {
 
 int batch_init(struct batch *b);   /* 0, or -1 when out of memory */
 void batch_free(struct batch *b);
-/* Forgets everything (after a successful commit and publication). */
+/* Forgets everything (after a successful commit and its notice). */
 void batch_clear(struct batch *b);
 
 /* Adders: 0, or -1 when out of memory or job_id is invalid. */

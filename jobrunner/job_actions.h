@@ -1,10 +1,12 @@
 /* Turning job FSM actions (jobrunner/job_fsm.h) into what leaves a job
  * process: transition reports for jobrunner (jobrunner/job_link.h), the
- * job-events objects jobrunner publishes, and node commands grouped into
+ * job event objects jobrunner stores, and node commands grouped into
  * few bus messages. Used by the job process and by jobrunner's crash and
  * abort recovery, so both speak the same vocabulary. Pure code.
  *
- * Published event (PUB job-events), one object per FSM event:
+ * Job event (stored by jobrunner, served by apid's feeds; the PUB
+ * job-events bus carries only a notice naming the job, event_notice.h),
+ * one object per FSM event:
  *   {"type":"job_event","org":O,"job_id":J,"event":"quorum_vote",
  *    "timestamp":"2026-11-25 08:00:00.123456Z","node":"n1","status":"success"}
  * node/status only where the event has them; `start` also carries the
@@ -63,7 +65,7 @@ json_t *job_outbox_reports_json(const struct job_outbox *o);
 int job_outbox_add(struct job_outbox *o, const struct job_ctx *ctx,
                    const struct job_action *acts, size_t n, int64_t at_us);
 
-/* One published event for an EVENT action (NULL when out of memory). */
+/* One job event for an EVENT action (NULL when out of memory). */
 json_t *job_event_json(const struct job_ctx *ctx, const struct job_action *a, int64_t at_us);
 /* The same event's report line ({"type":"event","event":{...}} and '\n'),
  * appended to t: written directly when every string is plain (the same

@@ -1,8 +1,9 @@
 /* jobrunner: the job supervisor. One process, one thread, one database
  * connection. It answers apid's start_job/abort_job requests (REP
  * `jobrunner`), forks one `pushy-job` process per job, collects their
- * transition reports, writes them in batches, publishes job events (PUB
- * `job-events`) after each commit, and crashes the jobs whose process
+ * transition reports, writes them in batches, publishes after each commit
+ * a notice of the jobs with new events (PUB `job-events`, event_notice.h),
+ * and crashes the jobs whose process
  * died (and, at start-up and periodically, every unfinished job that has
  * no process). See docs/internals.md. */
 #ifndef PUSHY_JOBRUNNER_H
@@ -108,8 +109,8 @@ void jr_remove_job_socket(struct jobrunner *jr, const char *job_id);
 /* Queues a job to be ended from its database state. */
 void jr_queue_end(struct jobrunner *jr, const char *job_id, enum recovery_kind kind);
 bool jr_end_queued(const struct jobrunner *jr, const char *job_id);
-/* Writes the batch when due (or when force); publishes its events after
- * the commit. */
+/* Writes the batch when due (or when force); publishes the notice of its
+ * events after the commit. */
 void jr_flush(struct jobrunner *jr, int64_t now_ms, bool force);
 /* Ends queued jobs (only with an empty batch, so the database is current). */
 void jr_process_ends(struct jobrunner *jr, int64_t now_ms);

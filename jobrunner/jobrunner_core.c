@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobrunner/event_notice.h"
 #include "jobrunner/jobrunner.h"
 #include "jobrunner/jr_store.h"
 #include "shared/bus.h"
@@ -171,18 +172,31 @@ bool jr_end_queued(const struct jobrunner *jr, const char *job_id)
     return false;
 }
 
+/* After the commit: the notice of which feeds have new events (apid reads
+ * the events themselves from the database), one message per flush. */
 static void publish_events(struct jobrunner *jr)
 {
     const struct batch *b = &jr->batch;
-    for (size_t i = 0; i < b->nevents; i++) {
-        int rv = nng_send(jr->pub, b->event_text.p + b->ev_off[i], b->ev_len[i],
-                          NNG_FLAG_NONBLOCK);
-        /* events are joined with ',': bound the print by this one's length */
-        if (rv)
-            LOG_WARN("event not published (%s): %.*s", nng_strerror(rv),
-                     (int)(b->ev_len[i] < 120 ? b->ev_len[i] : 120),
-                     b->event_text.p + b->ev_off[i]);
+    if (b->nevents == 0)
+        return;
+    struct textbuf t = { 0 };
+    size_t skipped;
+    if (event_notices(b, &t, &skipped) < 0) {
+        LOG_WARN("%zu events' notice not published (out of memory)", b->nevents);
+        textbuf_free(&t);
+        return;
     }
+    if (skipped)
+        LOG_DEBUG("%zu events without a job id left out of the notice", skipped);
+    for (size_t off = 0; off < t.len;) {
+        size_t n = strcspn(t.p + off, "\n");
+        int rv = nng_send(jr->pub, t.p + off, n, NNG_FLAG_NONBLOCK);
+        if (rv)
+            LOG_WARN("job-events notice not published (%s): %.*s", nng_strerror(rv),
+                     (int)(n < 120 ? n : 120), t.p + off);
+        off += n + 1;
+    }
+    textbuf_free(&t);
 }
 
 void jr_flush(struct jobrunner *jr, int64_t now_ms, bool force)

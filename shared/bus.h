@@ -15,7 +15,7 @@
 #define BUS_NODE_EVENTS "node-events" /* PUB, heartbeatd: node up/down transitions */
 #define BUS_COMMANDS    "commands"    /* PULL, commandd: messages to send to nodes */
 #define BUS_JOBRUNNER   "jobrunner"   /* REP, jobrunner: start/abort job requests */
-#define BUS_JOB_EVENTS  "job-events"  /* PUB, jobrunner: job and node-in-job events */
+#define BUS_JOB_EVENTS  "job-events"  /* PUB, jobrunner: per commit, which jobs/orgs got events */
 
 /* ipc://RUN_DIR/NAME.ipc; -1 if it does not fit. */
 int bus_url(const struct pushy_config *cfg, const char *name, char *out, size_t outlen);

@@ -316,29 +316,75 @@ test_l_stopping_jobrunner_crashes_its_jobs_and_then_503() {
     assert_eq "$before" "$(db_psql -c "SELECT count(*) FROM jobs")" "no job created"
 }
 
+# After each commit that stored events jobrunner publishes one notice on
+# `job-events` naming the jobs with new events and the orgs whose feed got
+# some (jobrunner/event_notice.h); the events stay in the database. While
+# the job's first flush waits for a lock (the org's event counter, taken
+# for its start event) no notice names the job; the last notice naming it
+# (job_complete: it names the org) finds the job complete in the database.
 test_m_job_events_are_published_after_each_commit() {
-    "$PUSHY_TOOLS/bus_sub" "ipc://$T/run/job-events.ipc" 6 > "$T/events.out" 2> "$T/events.err" &
+    local user
+    user=$(awk -F' *= *' '$1=="user"{print $2}' "$PUSHY_CONF")
+    # per job a notice names: the job's status when the notice arrived
+    cat > "$T/on_notice.sh" <<SH
+for j in \$(jq -r '.jobs[]?' <<< "\$BUS_MSG" 2>/dev/null); do
+    echo "status \$j \$(psql -X -q -t -A -h '$T/run' -p 5432 -U '${user:-pushy}' -d pushy -c "SELECT status FROM jobs WHERE id = '\$j'")"
+done
+SH
+    db_psql -c "INSERT INTO org_event_counters (org_id, last_seq) SELECT id, 0 FROM orgs
+                WHERE name = '$ORG' ON CONFLICT (org_id) DO NOTHING" || fail "counter row"
+    "$PUSHY_TOOLS/bus_sub" "ipc://$T/run/job-events.ipc" 30 "bash $T/on_notice.sh" \
+        > "$T/notices.out" 2> "$T/notices.err" &
     sub=$!
     track_pid "$sub"
-    sleep 0.5   # subscribed before the job starts
-    id=$(start_job '{"command":"ok","nodes":["n1","n2"],"capture_output":true}')
+    touch "$T/hold"
+    trap 'rm -f "$T/hold"' EXIT
+    db_psql > "$T/hold.out" 2>&1 <<SQL &
+BEGIN;
+SELECT 1 FROM org_event_counters c JOIN orgs o ON o.id = c.org_id WHERE o.name = '$ORG' FOR UPDATE OF c;
+\! touch '$T/locked'; for i in \$(seq 200); do [ -f '$T/hold' ] || break; sleep 0.1; done
+COMMIT;
+SQL
+    holder=$!
+    track_pid "$holder"
+    wait_for 5 test -f "$T/locked" || fail "the counter was not locked: $(cat "$T/hold.out")"
+    sleep 0.3   # subscribed before the job starts
+    id=$(start_job '{"command":"ok","nodes":["n1","n2"]}')
+    wait_for 10 flush_waits || fail "jobrunner's flush did not wait for the lock"
+    sleep 0.3   # a notice sent before the commit would be here by now
+    early=$(grep -c "$id" "$T/notices.out")
+    rm -f "$T/hold"
+    wait "$holder"
+    assert_eq 0 "$early" "notices naming the job while its flush was held: $(cat "$T/notices.out")"
     wait_job "$id" complete 15
+    wait_for 5 grep -q "^status $id complete" "$T/notices.out" \
+        || fail "no notice after the job completed: $(cat "$T/notices.out")"
+    kill "$sub"
     wait "$sub"
-    ev=$(grep "\"job_id\":\"$id\"" "$T/events.out")
-    echo "$ev"
-    names=$(jq -r .event <<< "$ev" | tr '\n' ' ')
+    cat "$T/notices.out"
+    assert_eq 0 "$(grep '^{' "$T/notices.out" | jq -s '[.[] | select(.type != "job_events"
+        or (.jobs | type) != "array" or (.orgs | type) != "array"
+        or (.jobs | unique | length) != (.jobs | length))] | length')" "malformed notices"
+    last=$(awk -v id="$id" '/^\{/ { msg = $0; next }
+                            $1 == "status" && $2 == id { m = msg; st = $3 }
+                            END { print st; print m }' "$T/notices.out")
+    assert_eq complete "$(head -1 <<< "$last")" "status when the last notice naming the job arrived"
+    assert_eq true "$(tail -1 <<< "$last" | jq '.orgs | index("acme") != null')" "org in the last notice"
+    # the events themselves are stored (their feeds: test_sse.sh)
+    names=$(db_psql -c "SELECT name FROM job_events WHERE job_id = '$id' ORDER BY seq" | tr '\n' ' ')
     for e in start quorum_vote quorum_succeeded run_start run_complete job_complete; do
         assert_contains "$names" "$e" "event $e"
     done
-    assert_eq start "$(jq -r .event <<< "$ev" | head -1)" "first event"
-    assert_eq job_complete "$(jq -r .event <<< "$ev" | tail -1)" "last event"
-    assert_eq 2 "$(jq -r 'select(.event == "quorum_vote" and .status == "success") | .node' <<< "$ev" | wc -l)"
-    assert_eq 2 "$(jq -r 'select(.event == "run_complete" and .status == "success") | .node' <<< "$ev" | wc -l)"
-    start=$(jq -c 'select(.event == "start")' <<< "$ev")
-    assert_eq '"ok" 2 2 "alice" true acme' "$(jq -r '[(.command|tojson), .node_count, .quorum, (.user|tojson), .capture, .org] | join(" ")' <<< "$start")"
-    assert_eq complete "$(jq -r 'select(.event == "job_complete") | .status' <<< "$ev")"
-    [[ "$(jq -r 'select(.event == "job_complete") | .timestamp' <<< "$ev")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\.[0-9]{6}Z$ ]] \
-        || fail "event timestamp format"
+    assert_eq start "$(db_psql -c "SELECT name FROM job_events WHERE job_id = '$id' ORDER BY seq LIMIT 1")"
+    assert_eq job_complete "$(db_psql -c "SELECT name FROM job_events WHERE job_id = '$id'
+                                          ORDER BY seq DESC LIMIT 1")"
+    assert_eq 2 "$(db_psql -c "SELECT count(*) FROM job_events WHERE job_id = '$id'
+                               AND name = 'run_complete' AND data->>'status' = 'success'")"
+}
+
+flush_waits() {
+    [ "$(db_psql -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                     AND query LIKE '%org_event_counters%' AND pid <> pg_backend_pid()")" -gt 0 ]
 }
 
 test_n_old_jobs_are_purged() {
