@@ -4,7 +4,7 @@
  * job process -> jobrunner (reports, in the order things happened):
  *   {"type":"job_state","status":"voting","at_us":T}
  *   {"type":"node_state","node":"n1","status":"ready","at_us":T}
- *   {"type":"event","event":{...the job-events object to publish...}}
+ *   {"type":"event","event":{...the job event to store (jobrunner publishes a notice)...}}
  * jobrunner -> job process:
  *   {"type":"abort"}
  * at_us: wall clock microseconds of the transition (becomes updated_at).
