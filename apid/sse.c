@@ -468,7 +468,8 @@ static int cmp_str(const void *a, const void *b)
 /* The strings of the array member key of o, each valid by ok, sorted, in
  * a malloc'd array (*out; NULL when empty). 0 or -1 with a message. */
 static int notice_names(const json_t *o, const char *key, bool (*ok)(const char *, size_t),
-                        const char ***out, size_t *n, char *err, size_t errlen)
+                        const char ***out, size_t *n, size_t *skipped, char *err,
+                        size_t errlen)
 {
     const json_t *a = json_object_get(o, key);
     *out = NULL;
@@ -485,18 +486,19 @@ static int notice_names(const json_t *o, const char *key, bool (*ok)(const char 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    size_t kept = 0;
     for (size_t i = 0; i < k; i++) {
         const json_t *e = json_array_get(a, i);
         if (!json_is_string(e) || !ok(json_string_value(e), json_string_length(e))) {
-            snprintf(err, errlen, "\"%s\"[%zu] is not a valid name", key, i);
-            free(v);
-            return -1;
+            if ((*skipped)++ == 0)
+                snprintf(err, errlen, "\"%s\"[%zu] is not a valid name", key, i);
+            continue;
         }
-        v[i] = json_string_value(e);
+        v[kept++] = json_string_value(e);
     }
-    qsort(v, k, sizeof *v, cmp_str);
+    qsort(v, kept, sizeof *v, cmp_str);
     *out = v;
-    *n = k;
+    *n = kept;
     return 0;
 }
 
@@ -534,8 +536,10 @@ int sse_notice_parse(const char *buf, size_t len, struct sse_notice *n, char *er
         sse_notice_free(n);
         return -1;
     }
-    if (notice_names(n->root, "jobs", notice_job_ok, &n->jobs, &n->njobs, err, errlen) ||
-        notice_names(n->root, "orgs", notice_org_ok, &n->orgs, &n->norgs, err, errlen)) {
+    if (notice_names(n->root, "jobs", notice_job_ok, &n->jobs, &n->njobs, &n->skipped, err,
+                     errlen) ||
+        notice_names(n->root, "orgs", notice_org_ok, &n->orgs, &n->norgs, &n->skipped, err,
+                     errlen)) {
         sse_notice_free(n);
         return -1;
     }
@@ -557,8 +561,8 @@ bool sse_notice_has_org(const struct sse_notice *n, const char *org)
     return has(n->orgs, n->norgs, org);
 }
 
-/* A bad notice is jobrunner's bug, not the client's: logged at most every
- * 10 s (the backstop still wakes the feeds). */
+/* A bad notice or entry is jobrunner's bug, not the client's: logged at
+ * most every 10 s (the backstop still wakes the feeds it would have). */
 static void notice_dropped(const char *err)
 {
     static int64_t last_ms;
@@ -568,7 +572,8 @@ static void notice_dropped(const char *err)
         quiet++;
         return;
     }
-    LOG_WARN("sse: job-events notice ignored: %s (%lu more since the last report)", err, quiet);
+    LOG_WARN("sse: job-events notice (or part) ignored: %s (%lu more since the last report)",
+             err, quiet);
     last_ms = now;
     quiet = 0;
 }
@@ -581,6 +586,8 @@ static void on_notice(const char *buf, size_t len)
         notice_dropped(err);
         return;
     }
+    if (n.skipped)
+        notice_dropped(err);
     pthread_mutex_lock(&g_mu);
     for (struct sse_stream *s = g_head; s; s = s->next) {
         if (s->kind == SSE_JOB ? sse_notice_has_job(&n, s->job_id)

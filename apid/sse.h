@@ -65,10 +65,13 @@ struct sse_notice {
     size_t njobs;
     const char **orgs;     /* org names, sorted */
     size_t norgs;
+    size_t skipped;        /* invalid entries left out (err says the first) */
 };
 /* Parses and validates one (type "job_events"; jobs: an array of job ids,
  * wire_valid_job_id; orgs: an array of 1..255 byte strings without NUL).
- * 0, or -1 with a message in err (nothing to free then). */
+ * An invalid entry is left out (skipped; the others still wake their
+ * feeds). 0, or -1 with a message in err when the notice itself is not
+ * one (nothing to free then). */
 int sse_notice_parse(const char *buf, size_t len, struct sse_notice *n, char *err,
                      size_t errlen);
 bool sse_notice_has_job(const struct sse_notice *n, const char *job_id);

@@ -468,7 +468,7 @@ static int cmp_row(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static bool org_event(const char *name, size_t n)
+bool batch_org_feed_event(const char *name, size_t n)
 {
     return (n == 5 && !memcmp(name, "start", 5)) || (n == 12 && !memcmp(name, "job_complete", 12));
 }
@@ -551,7 +551,7 @@ int batch_event_params(const struct batch *b, struct batch_event_params *p)
     for (size_t i = 0; i < m; i++) {
         const struct ev_row *r = &rows[i];
         const char *line = lines.p + r->off;
-        if (!org_event(line, r->name_len))
+        if (!batch_org_feed_event(line, r->name_len))
             continue;
         org_ids[p->norg] = r->job_id;
         pos[p->norg] = (int64_t)r->pos;

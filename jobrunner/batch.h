@@ -8,7 +8,8 @@
  * (the transaction is atomic, so nobody could have seen the others).
  * Events wait in the batch too; the notice naming their jobs is published
  * after the commit (event_notice.h), so a subscriber woken for a job's
- * `job_complete` finds the job complete in the database. Pure code: the SQL itself runs in jobrunner/jr_store.c. */
+ * `job_complete` finds the job complete in the database. Pure code: the
+ * SQL itself runs in jobrunner/jr_store.c. */
 #ifndef PUSHY_JOB_BATCH_H
 #define PUSHY_JOB_BATCH_H
 
@@ -99,6 +100,10 @@ int batch_node_params(const struct batch *b, char **job_ids, char **nodes, char 
  * [a-z_], not a JSON object) or out of memory (line->oom). */
 int batch_event_line(const char *ev, size_t len, char job_id[JOB_ID_LEN + 1],
                      struct textbuf *line, size_t *name_len);
+
+/* Whether an event of that name (n bytes) is also on its org's feed
+ * (`start`, `job_complete`). */
+bool batch_org_feed_event(const char *name, size_t n);
 
 /* Separates the jobs' bodies in batch_event_params: a control character,
  * which no line holds (JSON escapes them in strings, names are [a-z_]), so

@@ -22,11 +22,6 @@ struct span {
     size_t n;
 };
 
-static bool org_feed_event(const char *name, size_t n)
-{
-    return (n == 5 && !memcmp(name, "start", 5)) || (n == 12 && !memcmp(name, "job_complete", 12));
-}
-
 /* Fills j from the event's job id and name; for an org-feed event, its org
  * (org_json: a JSON string with its quotes, or the n bytes of a plain
  * string's contents when plain) goes to the orgs text. 0 or -1 (no valid
@@ -40,7 +35,7 @@ static int keep(struct notice_job *j, struct textbuf *orgs, const char *id, size
     j->job_id[JOB_ID_LEN] = '\0';
     if (!job_id_valid(j->job_id))
         return -1;
-    j->org_feed = org_feed_event(name, name_n);
+    j->org_feed = batch_org_feed_event(name, name_n);
     j->org_off = j->org_len = 0;
     if (j->org_feed && org) {
         j->org_off = orgs->len;

@@ -22,7 +22,8 @@
 /* Appends the notices for b's events to out, each a compact JSON object
  * on its own line ending in '\n' (none when b has no event). Returns how
  * many, or -1 when out of memory (out->oom; out is cut back). skipped:
- * events without a valid job_id or event name (not stored either). */
+ * events without a valid job_id or event name, left out of the notices
+ * (batch_event_line refuses such events too, so they are not stored). */
 int event_notices(const struct batch *b, struct textbuf *out, size_t *skipped);
 
 #endif

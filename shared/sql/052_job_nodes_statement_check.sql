@@ -9,13 +9,23 @@
 --   * a row's job_id never changes;
 --   * deleting or truncating jobs deletes their rows (ON DELETE CASCADE),
 --     also when the delete cascades from orgs.
--- The error keeps the key's SQLSTATE (23503) and name.
+-- The error keeps the key's SQLSTATE (23503), name and table. Like the
+-- key's checks, the functions that read or write tables run as their
+-- owner, with the search_path of this migration.
+-- One difference: the key's cascade found rows with a fresh snapshot; the
+-- delete trigger uses the deleting statement's. Under READ COMMITTED (the
+-- default, and what Pushy uses) that is the same. A REPEATABLE READ or
+-- SERIALIZABLE transaction that deletes a job after another transaction
+-- inserted rows for it and committed would leave those rows; Pushy never
+-- does that (job_nodes rows are inserted only with their new job, which
+-- nobody else can see yet, and only finished jobs are purged).
 -- A server still running on this database: fail with a lock timeout, as 051.
 SET LOCAL lock_timeout = '10s';
 ALTER TABLE job_nodes DROP CONSTRAINT job_nodes_job_id_fkey;
 SET LOCAL lock_timeout = 0;
 
-CREATE FUNCTION job_nodes_check_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION job_nodes_check_jobs() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     wanted bigint;
     found bigint;
@@ -28,7 +38,8 @@ BEGIN
     IF found <> wanted THEN
         RAISE EXCEPTION 'insert or update on table "job_nodes" violates foreign key constraint "job_nodes_job_id_fkey"'
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = 'Key (job_id) is not present in table "jobs".';
+                  DETAIL = 'Key (job_id) is not present in table "jobs".',
+                  CONSTRAINT = 'job_nodes_job_id_fkey', TABLE = 'job_nodes';
     END IF;
     RETURN NULL;
 END $$;
@@ -61,7 +72,8 @@ END $$;
 CREATE TRIGGER jobs_id_fixed BEFORE UPDATE OF id ON jobs
     FOR EACH ROW EXECUTE FUNCTION jobs_id_fixed();
 
-CREATE FUNCTION jobs_delete_job_nodes() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION jobs_delete_job_nodes() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     DELETE FROM job_nodes n USING old_jobs o WHERE n.job_id = o.id;
     RETURN NULL;
@@ -71,7 +83,8 @@ CREATE TRIGGER jobs_delete_job_nodes AFTER DELETE ON jobs
     REFERENCING OLD TABLE AS old_jobs
     FOR EACH STATEMENT EXECUTE FUNCTION jobs_delete_job_nodes();
 
-CREATE FUNCTION jobs_truncate_job_nodes() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION jobs_truncate_job_nodes() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     TRUNCATE job_nodes;
     RETURN NULL;

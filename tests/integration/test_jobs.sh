@@ -369,7 +369,7 @@ SQL
                             $1 == "status" && $2 == id { m = msg; st = $3 }
                             END { print st; print m }' "$T/notices.out")
     assert_eq complete "$(head -1 <<< "$last")" "status when the last notice naming the job arrived"
-    assert_eq true "$(tail -1 <<< "$last" | jq '.orgs | index("acme") != null')" "org in the last notice"
+    assert_eq true "$(tail -1 <<< "$last" | jq --arg o "$ORG" '.orgs | index($o) != null')" "org in the last notice"
     # the events themselves are stored (their feeds: test_sse.sh)
     names=$(db_psql -c "SELECT name FROM job_events WHERE job_id = '$id' ORDER BY seq" | tr '\n' ' ')
     for e in start quorum_vote quorum_succeeded run_start run_complete job_complete; do
@@ -423,6 +423,10 @@ test_n2_a_purged_job_takes_its_events() {
 
 # job_nodes -> jobs is checked per statement (migration 052), not by a
 # foreign key: the same guarantees, including the key's locking.
+a_session_sleeps_in_its_transaction() {
+    [ "$(db_psql -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")" -ge 1 ]
+}
+
 test_n3_job_nodes_rows_need_their_job() {
     local ghost=0123456789abcdef0123456789abcdef
     out=$(db_psql -v ON_ERROR_STOP=1 -c "INSERT INTO job_nodes (job_id, node_name, status) VALUES ('$ghost', 'n1', 'new')" 2>&1) \
@@ -439,7 +443,7 @@ test_n3_job_nodes_rows_need_their_job() {
     # an insert waits for a concurrent delete of its job, then fails
     db_psql -c "BEGIN; DELETE FROM jobs WHERE id = '$id'; SELECT pg_sleep(1); COMMIT" > /dev/null &
     local del=$!
-    sleep 0.3
+    wait_for 5 a_session_sleeps_in_its_transaction || fail "the delete did not start"
     out=$(db_psql -v ON_ERROR_STOP=1 -c "INSERT INTO job_nodes (job_id, node_name, status) VALUES ('$id', 'late', 'new')" 2>&1) \
         && fail "a row was inserted for a job being deleted"
     wait "$del" || fail "delete"
@@ -451,7 +455,7 @@ test_n3_job_nodes_rows_need_their_job() {
     wait_job "$id" complete 15
     db_psql -c "BEGIN; INSERT INTO job_nodes (job_id, node_name, status) VALUES ('$id', 'late', 'new'); SELECT pg_sleep(1); COMMIT" > /dev/null &
     local ins=$!
-    sleep 0.3
+    wait_for 5 a_session_sleeps_in_its_transaction || fail "the insert did not start"
     db_psql -v ON_ERROR_STOP=1 -c "DELETE FROM jobs WHERE id = '$id'" > /dev/null || fail "delete"
     wait "$ins" || fail "the insert before the delete failed"
     assert_eq 0 "$(db_psql -c "SELECT count(*) FROM job_nodes WHERE job_id = '$id'")" "rows of a deleted job"

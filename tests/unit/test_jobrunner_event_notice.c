@@ -189,16 +189,30 @@ Test(event_notice, the_hub_reads_what_jobrunner_writes)
     sse_notice_free(&n);
 }
 
-static int parse(const char *s)
+/* -1: refused; else how many names were kept (jobs + orgs), *skipped the
+ * invalid entries left out. */
+static int parse_kept(const char *s, size_t *skipped)
 {
     struct sse_notice n;
     char err[128] = "";
     int rc = sse_notice_parse(s, strlen(s), &n, err, sizeof err);
-    if (rc == 0)
+    if (rc == 0) {
+        rc = (int)(n.njobs + n.norgs);
+        *skipped = n.skipped;
+        if (n.skipped)
+            cr_assert(err[0], "a message for %s", s);
         sse_notice_free(&n);
-    else
+    } else {
         cr_assert(err[0], "a message for %s", s);
+    }
     return rc;
+}
+
+static int parse(const char *s)
+{
+    size_t skipped = 0;
+    int rc = parse_kept(s, &skipped);
+    return rc < 0 ? -1 : skipped ? -2 : 0;
 }
 
 Test(event_notice, the_hub_validates_types)
@@ -212,14 +226,20 @@ Test(event_notice, the_hub_validates_types)
     cr_assert_eq(parse("{\"type\":\"job_events\",\"orgs\":[]}"), -1);
     cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[]}"), -1);
     cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":\"" J1 "\",\"orgs\":[]}"), -1);
-    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[1],\"orgs\":[]}"), -1);
-    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[\"../x\"],\"orgs\":[]}"), -1);
-    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[\"\"],\"orgs\":[]}"), -1);
-    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[],\"orgs\":[\"\"]}"), -1);
-    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[],\"orgs\":[null]}"), -1);
+    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[1],\"orgs\":[]}"), -2);
+    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[\"../x\"],\"orgs\":[]}"), -2);
+    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[\"\"],\"orgs\":[]}"), -2);
+    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[],\"orgs\":[\"\"]}"), -2);
+    cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[],\"orgs\":[null]}"), -2);
+    /* jansson refuses \u0000 without JSON_ALLOW_NUL: the whole notice */
     cr_assert_eq(parse("{\"type\":\"job_events\",\"jobs\":[],\"orgs\":[\"a\\u0000b\"]}"), -1);
     char big[400];
     int k = snprintf(big, sizeof big, "{\"type\":\"job_events\",\"jobs\":[],\"orgs\":[\"%0256d\"]}", 0);
     cr_assert(k > 0 && (size_t)k < sizeof big);
-    cr_assert_eq(parse(big), -1, "an org name longer than a stream's");
+    cr_assert_eq(parse(big), -2, "an org name longer than a stream's");
+    size_t skipped = 0;
+    cr_assert_eq(parse_kept("{\"type\":\"job_events\",\"jobs\":[\"" J1 "\",7,\"../x\"],"
+                            "\"orgs\":[\"\",\"a\"]}", &skipped), 2,
+                 "the valid entries are kept (%zu skipped)", skipped);
+    cr_assert_eq(skipped, 3);
 }
