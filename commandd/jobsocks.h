@@ -14,6 +14,7 @@
 
 #define JOBSOCK_IDLE_MS 30000
 #define JOBSOCK_CHECK_MS 1000 /* how long an existence check is trusted */
+#define JOBSOCK_REDIAL_MS (3600 * 1000) /* a lost job process is not redialed */
 
 enum jobsock_rc { JOBSOCK_SENT = 0, JOBSOCK_NO_JOB = -1, JOBSOCK_BUSY = -2 };
 

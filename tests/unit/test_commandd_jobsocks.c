@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/pull.h>
+#include <nng/supplemental/util/platform.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,5 +128,38 @@ Test(jobsocks, no_job_process)
     cr_assert_eq(jobsocks_send_text(j, "0123456789abcdef", "{}", 2, 5000), JOBSOCK_NO_JOB);
     cr_assert_eq(jobsocks_next_flush(j), -1);
     cr_assert_eq(jobsocks_flush(j, 5000, true), 0);
+    jobsocks_free(j);
+}
+
+/* A job process listens once: after its pipe ends (and nng's one immediate
+ * retry failed), commandd does not dial the path again (nng's default
+ * redials every 100 ms until the socket is closed: ~1,000 failed connects a
+ * second with a few jobs a second). A new listener on the same path stands
+ * in for a redial target here. */
+Test(jobsocks, a_lost_job_process_is_not_redialed)
+{
+    struct jobsocks *j = jobsocks_new(&cfg);
+    cr_assert_not_null(j);
+    char buf[256];
+    int64_t t = 1000000;
+    reply(j, 1, t);
+    cr_assert_eq(jobsocks_flush(j, t, true), 1);
+    cr_assert_eq(recv_batch(buf, sizeof buf), 1, "connected at first");
+
+    nng_close(pull);
+    /* nng tries once at once when a pipe ends (the path is gone: refused);
+     * only the redials after that are paced by the reconnect time */
+    nng_msleep(300);
+    char url[256];
+    snprintf(url, sizeof url, "ipc://%s/jobs/" JOB ".ipc", dir);
+    cr_assert_eq(nng_pull0_open(&pull), 0);
+    cr_assert_eq(nng_listen(pull, url, NULL, 0), 0);
+    nng_msleep(600); /* several default redial intervals */
+
+    reply(j, 2, t + 10);
+    jobsocks_flush(j, t + 10, true);
+    jobsocks_pump(j, t + 10);
+    nng_msleep(200);
+    cr_assert(nothing_waiting(), "the lost job's path was dialed again");
     jobsocks_free(j);
 }
