@@ -275,14 +275,16 @@ static int run(struct commandd *c, struct zap_server *zap)
             log_stats(c, zap);
             next_stats = now + STATS_MS;
         }
+        /* Busy but not saturated: let heartbeats gather for a few ms so
+         * that each turn handles a batch (an idle server still answers the
+         * first message at once). A command from a job process ends the
+         * pause: it used to wait up to PACE_MS before its fan-out. */
         if (handled > 0 && handled < ROUTER_BATCH && !job_traffic) {
-            /* busy but not saturated: let messages gather for a few ms so
-             * that each turn handles a batch (an idle server still answers
-             * the first message at once) */
             int64_t rest = turn_start + PACE_MS - time_now_ms();
             if (rest > 0) {
-                struct timespec ts = { 0, (long)rest * 1000000L };
-                nanosleep(&ts, NULL);
+                zmq_pollitem_t cmd = { .fd = cmd_fd, .events = ZMQ_POLLIN };
+                if (zmq_poll(&cmd, 1, (long)rest) < 0 && errno != EINTR)
+                    LOG_WARN("pace: poll: %s", zmq_strerror(errno));
             }
         }
     }

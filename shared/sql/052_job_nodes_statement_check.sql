@@ -48,29 +48,22 @@ CREATE TRIGGER job_nodes_check_jobs AFTER INSERT ON job_nodes
     REFERENCING NEW TABLE AS new_job_nodes
     FOR EACH STATEMENT EXECUTE FUNCTION job_nodes_check_jobs();
 
-CREATE FUNCTION job_nodes_job_id_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A key column that must not change (TG_ARGV[0]: its name). Only fires
+-- for an UPDATE that sets that column, which Pushy never does.
+CREATE FUNCTION key_column_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.job_id IS DISTINCT FROM OLD.job_id THEN
-        RAISE EXCEPTION 'job_nodes.job_id cannot change (% -> %)', OLD.job_id, NEW.job_id
+    IF to_jsonb(NEW) -> TG_ARGV[0] IS DISTINCT FROM to_jsonb(OLD) -> TG_ARGV[0] THEN
+        RAISE EXCEPTION '%.% cannot change (% -> %)', TG_TABLE_NAME, TG_ARGV[0],
+            to_jsonb(OLD) ->> TG_ARGV[0], to_jsonb(NEW) ->> TG_ARGV[0]
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NEW;
 END $$;
 
 CREATE TRIGGER job_nodes_job_id_fixed BEFORE UPDATE OF job_id ON job_nodes
-    FOR EACH ROW EXECUTE FUNCTION job_nodes_job_id_fixed();
-
-CREATE FUNCTION jobs_id_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.id IS DISTINCT FROM OLD.id THEN
-        RAISE EXCEPTION 'jobs.id cannot change (% -> %)', OLD.id, NEW.id
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    RETURN NEW;
-END $$;
-
+    FOR EACH ROW EXECUTE FUNCTION key_column_fixed('job_id');
 CREATE TRIGGER jobs_id_fixed BEFORE UPDATE OF id ON jobs
-    FOR EACH ROW EXECUTE FUNCTION jobs_id_fixed();
+    FOR EACH ROW EXECUTE FUNCTION key_column_fixed('id');
 
 CREATE FUNCTION jobs_delete_job_nodes() RETURNS trigger LANGUAGE plpgsql
     SECURITY DEFINER SET search_path FROM CURRENT AS $$

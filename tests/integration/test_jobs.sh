@@ -438,7 +438,10 @@ test_n3_job_nodes_rows_need_their_job() {
     wait_job "$id" complete 15
     out=$(db_psql -v ON_ERROR_STOP=1 -c "UPDATE job_nodes SET job_id = '$ghost' WHERE job_id = '$id'" 2>&1) \
         && fail "a row moved to another job"
-    assert_contains "$out" "cannot change"
+    assert_contains "$out" "job_nodes.job_id cannot change"
+    out=$(db_psql -v ON_ERROR_STOP=1 -c "UPDATE jobs SET id = '$ghost' WHERE id = '$id'" 2>&1) \
+        && fail "a job changed its id"
+    assert_contains "$out" "jobs.id cannot change"
 
     # an insert waits for a concurrent delete of its job, then fails
     db_psql -c "BEGIN; DELETE FROM jobs WHERE id = '$id'; SELECT pg_sleep(1); COMMIT" > /dev/null &
