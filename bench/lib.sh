@@ -80,9 +80,9 @@ SQL
 # simulated node holds 4 file descriptors: two ZeroMQ sockets, each a TCP
 # connection and a mailbox eventfd, and this container caps RLIMIT_NOFILE
 # at 20,000 even for root), but one main thread for 4,000 nodes falls
-# behind during a ramp: at 5,000 nodes, 3,808 of a 4,000-node process's
-# nodes gave up waiting 3 s for their first message and reconnected, 0 of
-# the 1,000-node process's beside it (RESULTS.md, session 5).
+# behind during a ramp: at 5,000 nodes, a 4,000-node process counted
+# 3,808 first-message timeouts (3 s) and 4,410 reconnects, the 1,000-node
+# process beside it none (RESULTS.md, session 5).
 BENCH_NODES_PER_SIM=${BENCH_NODES_PER_SIM:-1000}
 bench_start_nodesim() {
     local name=$1 n=$2 first=0 k=0 cnt

@@ -196,12 +196,13 @@ static int dial(struct jobsocks *j, struct jobsock *e, const char *job_id)
         return -1;
     }
     nng_socket_set_int(e->sock, NNG_OPT_SENDBUF, JOB_SENDBUF);
-    /* A job process listens once and never comes back: when its pipe
-     * ends, redialing is pointless. nng's default redials every 100 ms
-     * until the socket closes (the idle sweep, 30 s), which was ~1,000
-     * failed connects per second with a few jobs per second. */
-    nng_socket_set_ms(e->sock, NNG_OPT_RECONNMINT, JOBSOCK_REDIAL_MS);
-    nng_socket_set_ms(e->sock, NNG_OPT_RECONNMAXT, JOBSOCK_REDIAL_MS);
+    /* When the pipe ends the job process has almost always exited, but a
+     * live one whose connection dropped must get the next replies: redial
+     * soon, then back off. nng's default (up to 1 s, no back-off) kept
+     * every finished job's socket trying until the idle sweep closed it
+     * 30 s later: most of commandd's nng CPU with a few jobs a second. */
+    nng_socket_set_ms(e->sock, NNG_OPT_RECONNMINT, JOBSOCK_REDIAL_MIN_MS);
+    nng_socket_set_ms(e->sock, NNG_OPT_RECONNMAXT, JOBSOCK_REDIAL_MAX_MS);
     /* synchronous: an ipc connect succeeds or fails at once, and a refused
      * one means the job process is gone (a stale socket file) */
     rv = nng_dial(e->sock, url, NULL, 0);

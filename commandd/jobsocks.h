@@ -14,7 +14,11 @@
 
 #define JOBSOCK_IDLE_MS 30000
 #define JOBSOCK_CHECK_MS 1000 /* how long an existence check is trusted */
-#define JOBSOCK_REDIAL_MS (3600 * 1000) /* a lost job process is not redialed */
+/* A lost connection to a job process is redialed after up to
+ * JOBSOCK_REDIAL_MIN_MS, then less and less often (doubling, at most every
+ * JOBSOCK_REDIAL_MAX_MS) until the job answers or the socket is swept. */
+#define JOBSOCK_REDIAL_MIN_MS 100
+#define JOBSOCK_REDIAL_MAX_MS 10000
 
 enum jobsock_rc { JOBSOCK_SENT = 0, JOBSOCK_NO_JOB = -1, JOBSOCK_BUSY = -2 };
 

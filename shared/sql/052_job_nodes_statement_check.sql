@@ -52,6 +52,9 @@ CREATE TRIGGER job_nodes_check_jobs AFTER INSERT ON job_nodes
 -- for an UPDATE that sets that column, which Pushy never does.
 CREATE FUNCTION key_column_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_NARGS <> 1 OR NOT to_jsonb(NEW) ? TG_ARGV[0] THEN
+        RAISE EXCEPTION 'key_column_fixed on %: needs one existing column name', TG_TABLE_NAME;
+    END IF;
     IF to_jsonb(NEW) -> TG_ARGV[0] IS DISTINCT FROM to_jsonb(OLD) -> TG_ARGV[0] THEN
         RAISE EXCEPTION '%.% cannot change (% -> %)', TG_TABLE_NAME, TG_ARGV[0],
             to_jsonb(OLD) ->> TG_ARGV[0], to_jsonb(NEW) ->> TG_ARGV[0]
