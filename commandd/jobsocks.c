@@ -195,14 +195,16 @@ static int dial(struct jobsocks *j, struct jobsock *e, const char *job_id)
         LOG_ERROR("job %s: push socket: %s", job_id, nng_strerror(rv));
         return -1;
     }
-    nng_socket_set_int(e->sock, NNG_OPT_SENDBUF, JOB_SENDBUF);
     /* When the pipe ends the job process has almost always exited, but a
      * live one whose connection dropped must get the next replies: redial
      * soon, then back off. nng's default (up to 1 s, no back-off) kept
      * every finished job's socket trying until the idle sweep closed it
-     * 30 s later: most of commandd's nng CPU with a few jobs a second. */
-    nng_socket_set_ms(e->sock, NNG_OPT_RECONNMINT, JOBSOCK_REDIAL_MIN_MS);
-    nng_socket_set_ms(e->sock, NNG_OPT_RECONNMAXT, JOBSOCK_REDIAL_MAX_MS);
+     * 30 s later: most of commandd's nng CPU with a few jobs a second.
+     * None of these is needed to deliver: a failure is only logged. */
+    if ((rv = nng_socket_set_int(e->sock, NNG_OPT_SENDBUF, JOB_SENDBUF)) ||
+        (rv = nng_socket_set_ms(e->sock, NNG_OPT_RECONNMINT, JOBSOCK_REDIAL_MIN_MS)) ||
+        (rv = nng_socket_set_ms(e->sock, NNG_OPT_RECONNMAXT, JOBSOCK_REDIAL_MAX_MS)))
+        LOG_WARN("job %s: push socket options: %s", job_id, nng_strerror(rv));
     /* synchronous: an ipc connect succeeds or fails at once, and a refused
      * one means the job process is gone (a stale socket file) */
     rv = nng_dial(e->sock, url, NULL, 0);
