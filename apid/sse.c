@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "apid/dbconn.h"
+#include "shared/bus.h"
 #include "shared/log.h"
 #include "shared/textbuf.h"
 #include "shared/timefmt.h"
@@ -601,14 +602,10 @@ static void on_notice(const char *buf, size_t len)
 /* Handles one message of the bus: false when none came (timeout, closing). */
 static bool recv_notice(int flags)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    int rv = nng_recv(g_events, &buf, &len, flags | NNG_FLAG_ALLOC);
-    if (rv) {
-        if (rv != NNG_EAGAIN && rv != NNG_ETIMEDOUT && rv != NNG_ECLOSED)
-            LOG_WARN("sse: job-events recv: %s", nng_strerror(rv));
+    char *buf;
+    size_t len;
+    if (bus_recv_bytes(g_events, flags, &buf, &len))
         return false;
-    }
     on_notice(buf, len);
     nng_free(buf, len);
     return true;

@@ -58,16 +58,25 @@ int bus_send_json(nng_socket s, const json_t *msg, int flags)
     return 0;
 }
 
-json_t *bus_recv_json(nng_socket s, int flags)
+int bus_recv_bytes(nng_socket s, int flags, char **buf, size_t *len)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    int rv = nng_recv(s, &buf, &len, flags | NNG_FLAG_ALLOC);
+    *buf = NULL;
+    *len = 0;
+    int rv = nng_recv(s, buf, len, flags | NNG_FLAG_ALLOC);
     if (rv) {
         if (rv != NNG_EAGAIN && rv != NNG_ETIMEDOUT && rv != NNG_ECLOSED)
             LOG_WARN("bus: recv failed: %s", nng_strerror(rv));
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+json_t *bus_recv_json(nng_socket s, int flags)
+{
+    char *buf;
+    size_t len;
+    if (bus_recv_bytes(s, flags, &buf, &len))
+        return NULL;
     json_error_t jerr;
     json_t *msg = json_loadb(buf, len, 0, &jerr);
     nng_free(buf, len);

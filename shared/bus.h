@@ -28,6 +28,9 @@ int bus_dial(nng_socket s, const struct pushy_config *cfg, const char *name);
 
 /* Sends a JSON object (compact). flags: 0 or NNG_FLAG_NONBLOCK. 0 or -1. */
 int bus_send_json(nng_socket s, const json_t *msg, int flags);
+/* Receives one message (*buf, *len; release with nng_free). 0, or -1 when
+ * none came (timeout, closed, nothing waiting; any other error logged). */
+int bus_recv_bytes(nng_socket s, int flags, char **buf, size_t *len);
 /* Receives one JSON object; NULL on error, timeout or a non-object (logged). */
 json_t *bus_recv_json(nng_socket s, int flags);
 
